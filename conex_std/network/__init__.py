@@ -1,0 +1,1 @@
+"""Network-level behaviors: time resolution, neuromodulators, reward."""

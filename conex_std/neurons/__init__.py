@@ -1,0 +1,1 @@
+"""Neuron behaviors: dynamics, firing, axon, dendrites, homeostasis, inputs."""

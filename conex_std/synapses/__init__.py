@@ -1,0 +1,1 @@
+"""Synapse behaviors: dendritic inputs, learning rules, initializers, traces (CoNeX names)."""

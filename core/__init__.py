@@ -1,0 +1,38 @@
+"""conex: spiking neural networks with synaptic plasticity, built on PyTorch.
+
+The core holds the framework only: :class:`Network`, :class:`NeuronGroup`, :class:`SynapseGroup`,
+:class:`Behavior`, the schedule and the plugin registry. Neuron models and learning rules come
+from plugins (the standard ones from ``conex_std``) through :mod:`conex.behaviors`.
+"""
+
+from importlib_metadata import PackageNotFoundError, version
+
+from conex.behavior import Behavior, between, ge, gt, one_of, param
+from conex.errors import ConexError, ParameterError, ParameterTypeError
+from conex.groups import NeuronGroup, SynapseGroup
+from conex.hookspecs import hookimpl
+from conex.network import Network
+from conex.phases import Phase
+
+try:
+    __version__ = version("conex")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Behavior",
+    "ConexError",
+    "Network",
+    "NeuronGroup",
+    "ParameterError",
+    "ParameterTypeError",
+    "Phase",
+    "SynapseGroup",
+    "__version__",
+    "between",
+    "ge",
+    "gt",
+    "hookimpl",
+    "one_of",
+    "param",
+]

@@ -1,0 +1,5 @@
+"""``python -m conex`` runs the command line."""
+
+from conex.cli import main
+
+main()

@@ -1,0 +1,316 @@
+"""The Behavior protocol: declared parameters, default priority, and what a behavior needs.
+
+A behavior is a :class:`torch.nn.Module` attached to a network object (the network, a neuron
+group or a synapse group). The network calls ``initialize(host)`` once and ``forward(host)``
+every iteration, in priority order (see :mod:`conex.scheduler`).
+
+Every subclass becomes an attrs class automatically, so parameters are declared once, with type,
+default, unit and doc, validated at construction and introspectable::
+
+    class PreTrace(Behavior):
+        priority = Phase.PRE_TRACE
+        tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="trace time constant")
+
+A subclass that defines only ``initialize`` and ``forward`` needs nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import types
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar
+
+import attrs
+import torch
+
+from conex.errors import ConexError, ParameterError, ParameterTypeError, parameter_message
+
+__all__ = ["Behavior", "Check", "ParamSpec", "between", "ge", "gt", "one_of", "param"]
+
+_META_KEY = "conex"
+
+
+@attrs.frozen
+class Check:
+    """A constraint on a parameter value: a predicate and the words a user reads when it fails."""
+
+    predicate: Callable[[Any], bool]
+    expected: str
+
+    def __call__(self, value: Any) -> bool:
+        return bool(self.predicate(value))
+
+
+def gt(bound: float) -> Check:
+    """The value must be strictly greater than ``bound``."""
+    return Check(lambda v: v > bound, f"> {bound}")
+
+
+def ge(bound: float) -> Check:
+    """The value must be greater than or equal to ``bound``."""
+    return Check(lambda v: v >= bound, f">= {bound}")
+
+
+def between(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Check:
+    """The value must lie in the interval from ``low`` to ``high`` (closed unless told open)."""
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+
+    def inside(v: float) -> bool:
+        above = v > low if low_open else v >= low
+        below = v < high if high_open else v <= high
+        return above and below
+
+    return Check(inside, f"in {left}{low}, {high}{right}")
+
+
+def one_of(*choices: Any) -> Check:
+    """The value must be one of ``choices``."""
+    return Check(lambda v: v in choices, "one of " + ", ".join(repr(c) for c in choices))
+
+
+@attrs.frozen
+class _ParamMeta:
+    doc: str
+    unit: str | None
+    check: Check | None
+
+
+def param(
+    default: Any = attrs.NOTHING,
+    *,
+    doc: str = "",
+    unit: str | None = None,
+    check: Check | None = None,
+    positional: bool = False,
+) -> Any:
+    """Declare a behavior parameter.
+
+    Args:
+        default: value when the caller gives none; leave out for a required parameter.
+        doc: one line saying what the parameter means.
+        unit: physical unit, e.g. ``"ms"`` (shown by ``conex describe``).
+        check: constraint on the value, e.g. ``gt(0)``.
+        positional: accept the parameter positionally (as CoNeX's ``a_plus, a_minus``);
+            otherwise it is keyword-only.
+    """
+    return attrs.field(
+        default=default,
+        kw_only=not positional,
+        metadata={_META_KEY: _ParamMeta(doc=doc, unit=unit, check=check)},
+    )
+
+
+@attrs.frozen
+class ParamSpec:
+    """What ``conex describe`` shows of one parameter."""
+
+    name: str
+    type: str
+    default: Any
+    required: bool
+    unit: str | None
+    doc: str
+    expected: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        default = None if self.required else self.default
+        if default is not None and not isinstance(default, (bool, int, float, str)):
+            default = repr(default)
+        return {
+            "name": self.name,
+            "type": self.type,
+            "default": default,
+            "required": self.required,
+            "unit": self.unit,
+            "doc": self.doc,
+            "expected": self.expected,
+        }
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
+
+
+_SIMPLE_TYPES = {float: "a float", int: "an int", bool: "a bool", str: "a string"}
+_UNION_ORIGINS = {typing.Union, types.UnionType}
+
+
+def _accepted_types(annotation: Any) -> tuple[tuple[type, ...], bool]:
+    """The simple types an annotation admits, and whether it admits None.
+
+    Returns ``((), True/False)`` when the annotation is not made only of simple types, in which
+    case no type check is made.
+    """
+    members = typing.get_args(annotation) if typing.get_origin(annotation) in _UNION_ORIGINS else (annotation,)
+    optional = type(None) in members
+    simple = tuple(m for m in members if m is not type(None))
+    if all(m in _SIMPLE_TYPES for m in simple):
+        return simple, optional
+    return (), optional
+
+
+def _coerce(owner: str, name: str, value: Any, annotation: Any) -> Any:
+    """Check ``value`` against a simple annotation; ints become floats where a float is declared."""
+    simple, optional = _accepted_types(annotation)
+    if not simple or (value is None and optional):
+        return value
+    if float in simple and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        value = float(value)
+        if math.isnan(value):
+            raise ParameterError(parameter_message(owner, name, value, "a number, not NaN"))
+        return value
+    if int in simple and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if any(isinstance(value, t) and not (t is not bool and isinstance(value, bool)) for t in simple):
+        return value
+    expected = " or ".join(_SIMPLE_TYPES[t] for t in simple) + (" or None" if optional else "")
+    raise ParameterTypeError(parameter_message(owner, name, value, expected))
+
+
+class Behavior(torch.nn.Module):
+    """Base class of everything a network object does each iteration.
+
+    Class attributes a subclass may set:
+
+    * ``priority``: default priority (a :class:`~conex.Phase` or int) used when the behavior is
+      given in a list rather than a ``{priority: behavior}`` dict.
+    * ``initialize_last``: initialize after every other behavior (spike catchers need the axon).
+    * ``category``: ``"synapse"``, ``"neuron"`` or ``"network"`` (for the registry and CLI).
+    * ``requires``: attribute paths on the host that must exist once the network is initialized,
+      e.g. ``("pre_spike", "post_trace", "src.axon")``.
+    * ``provides``: attributes this behavior sets on its host, so a missing requirement can be
+      reported together with the behavior that would have provided it.
+    """
+
+    priority: ClassVar[int | None] = None
+    initialize_last: ClassVar[bool] = False
+    category: ClassVar[str] = "any"
+    requires: ClassVar[Sequence[str]] = ()
+    provides: ClassVar[Sequence[str]] = ()
+    _conex_manual_init: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        torch.nn.Module.__init__(self)
+        self.behavior_enabled = True
+
+    def __attrs_pre_init__(self) -> None:
+        Behavior.__init__(self)
+
+    def __attrs_post_init__(self) -> None:
+        owner = type(self).__name__
+        hints = _resolved_hints(type(self))
+        for field in attrs.fields(type(self)):
+            meta = field.metadata.get(_META_KEY)
+            value = _coerce(owner, field.name, getattr(self, field.name), hints.get(field.name, field.type))
+            if meta is not None and meta.check is not None and value is not None:
+                try:
+                    ok = meta.check(value)
+                except TypeError:
+                    ok = False
+                if not ok:
+                    simple, _ = _accepted_types(hints.get(field.name, field.type))
+                    kind = " or ".join(_SIMPLE_TYPES[t] for t in simple)
+                    expected = f"{kind} {meta.check.expected}".strip()
+                    raise ParameterError(parameter_message(owner, field.name, value, expected))
+            object.__setattr__(self, field.name, value)
+        self.validate()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):
+            cls._conex_manual_init = True
+        attrs.define(
+            cls,
+            slots=False,
+            eq=False,
+            repr=False,
+            init=not cls._conex_manual_init,
+            on_setattr=attrs.setters.NO_OP,
+        )
+
+    # -- what subclasses override -------------------------------------------------------------
+
+    def validate(self) -> None:
+        """Cross-parameter checks (e.g. ``w_min < w_max``); raise :class:`ParameterError`."""
+
+    def initialize(self, host: Any) -> None:
+        """Set up the host's state (tensors on the network's device). Called once."""
+
+    def forward(self, host: Any) -> None:
+        """Advance the host by one iteration."""
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def error(self, host: Any, message: str) -> ConexError:
+        """A :class:`ConexError` naming this behavior and its host, to ``raise`` at initialize."""
+        return ConexError(f"{type(self).__name__} on {describe(host)}: {message}")
+
+    def parameter_error(self, host: Any, name: str, value: Any, expected: str) -> ParameterError:
+        """A :class:`ParameterError` naming host, behavior, parameter, value and expectation."""
+        return ParameterError(
+            f"{type(self).__name__} on {describe(host)}: parameter {name}: expected {expected}, got {value!r}"
+        )
+
+    @classmethod
+    def describe_parameters(cls) -> tuple[ParamSpec, ...]:
+        """The declared parameters, in signature order."""
+        if not attrs.has(cls):
+            return ()
+        hints = _resolved_hints(cls)
+        specs = []
+        for field in attrs.fields(cls):
+            meta = field.metadata.get(_META_KEY) or _ParamMeta("", None, None)
+            required = field.default is attrs.NOTHING
+            specs.append(
+                ParamSpec(
+                    name=field.name,
+                    type=_type_name(hints.get(field.name, field.type)),
+                    default=None if required else field.default,
+                    required=required,
+                    unit=meta.unit,
+                    doc=meta.doc,
+                    expected=meta.check.expected if meta.check else None,
+                )
+            )
+        return tuple(specs)
+
+    def parameter_values(self) -> Iterator[tuple[str, Any]]:
+        """``(name, value)`` of every declared parameter of this instance."""
+        if attrs.has(type(self)):
+            for field in attrs.fields(type(self)):
+                yield field.name, getattr(self, field.name)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={_short(value)}" for name, value in self.parameter_values())
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"tensor(shape={tuple(value.shape)}, dtype={value.dtype})"
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    return repr(value)
+
+
+_HINTS_CACHE: dict[type, dict[str, Any]] = {}
+
+
+def _resolved_hints(cls: type) -> dict[str, Any]:
+    """Type hints of ``cls`` with string annotations resolved (empty where they cannot be)."""
+    if cls not in _HINTS_CACHE:
+        try:
+            _HINTS_CACHE[cls] = typing.get_type_hints(cls)
+        except Exception:  # noqa: BLE001 - unresolvable user annotations just skip type checks
+            _HINTS_CACHE[cls] = {}
+    return _HINTS_CACHE[cls]
+
+
+def describe(host: Any) -> str:
+    """A short name of a network object for messages: ``synapse input=>exc``, ``neuron group exc``."""
+    label = getattr(host, "label", None)
+    return label() if callable(label) else type(host).__name__

@@ -1,0 +1,119 @@
+"""Fill modes: the strings that say how to fill a new tensor (``"normal(0.5, 0.1)"``, ``"zeros"``).
+
+Mode strings come from user code and config files, so they are parsed, never evaluated: a name
+from a fixed table and an optional tuple of number literals.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Sequence
+
+import attrs
+import torch
+
+__all__ = ["FILL_MODES", "FillMode", "fill", "parse_fill"]
+
+Filler = Callable[[torch.Tensor, Sequence[float], "torch.Generator | None"], None]
+
+
+def _uniform(t: torch.Tensor, args: Sequence[float], gen: torch.Generator | None) -> None:
+    low, high = args if args else (0.0, 1.0)
+    t.uniform_(low, high, generator=gen)
+
+
+def _normal(t: torch.Tensor, args: Sequence[float], gen: torch.Generator | None) -> None:
+    mean, std = args if args else (0.0, 1.0)
+    t.normal_(mean, std, generator=gen)
+
+
+def _constant(value: float) -> Filler:
+    return lambda t, args, gen: t.fill_(value)
+
+
+def _init(name: str) -> Filler:
+    """A ``torch.nn.init`` function that takes the generator (xavier, kaiming, orthogonal...)."""
+    function = getattr(torch.nn.init, name + "_")
+    return lambda t, args, gen: function(t, *args, generator=gen)
+
+
+# name -> (filler, allowed argument counts)
+FILL_MODES: dict[str, tuple[Filler, tuple[int, ...]]] = {
+    "zeros": (_constant(0.0), (0,)),
+    "ones": (_constant(1.0), (0,)),
+    "random": (_uniform, (0, 2)),
+    "rand": (_uniform, (0, 2)),
+    "uniform": (_uniform, (0, 2)),
+    "normal": (_normal, (0, 2)),
+    "randn": (_normal, (0, 2)),
+    "xavier_uniform": (_init("xavier_uniform"), (0, 1)),
+    "xavier_normal": (_init("xavier_normal"), (0, 1)),
+    "kaiming_uniform": (_init("kaiming_uniform"), (0, 1)),
+    "kaiming_normal": (_init("kaiming_normal"), (0, 1)),
+    "orthogonal": (_init("orthogonal"), (0, 1)),
+}
+
+_MODE_PATTERN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(\((.*)\))?\s*$")
+EXPECTED = (
+    "a number or a fill mode: zeros, ones, random/uniform[(low, high)], normal[(mean, std)], "
+    "xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, orthogonal"
+)
+
+
+@attrs.frozen
+class FillMode:
+    """A parsed fill mode: a constant, or a named filler with its arguments."""
+
+    name: str
+    args: tuple[float, ...] = ()
+
+    def apply(self, t: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        if self.name == "constant":
+            return t.fill_(self.args[0])
+        filler, _ = FILL_MODES[self.name]
+        filler(t, self.args, generator)
+        return t
+
+
+def parse_fill(mode: str | float | int) -> FillMode:
+    """Parse a fill mode; raise ``ValueError`` (with the accepted forms) for anything else."""
+    if isinstance(mode, (int, float)) and not isinstance(mode, bool):
+        return FillMode("constant", (float(mode),))
+    if not isinstance(mode, str):
+        raise ValueError(f"expected {EXPECTED}, got {mode!r}")
+    match = _MODE_PATTERN.match(mode)
+    if match is None:
+        try:
+            return FillMode("constant", (float(mode),))
+        except ValueError:
+            raise ValueError(f"expected {EXPECTED}, got {mode!r}") from None
+    name, arg_text = match.group(1), match.group(3)
+    if name not in FILL_MODES:
+        raise ValueError(f"expected {EXPECTED}, got {mode!r}")
+    args: tuple[float, ...] = ()
+    if arg_text is not None and arg_text.strip():
+        try:
+            parsed = ast.literal_eval(f"({arg_text},)")
+        except (ValueError, SyntaxError):
+            raise ValueError(f"expected number arguments in {mode!r}") from None
+        if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in parsed):
+            raise ValueError(f"expected number arguments in {mode!r}")
+        args = tuple(float(a) for a in parsed)
+    if len(args) not in FILL_MODES[name][1]:
+        counts = " or ".join(str(c) for c in FILL_MODES[name][1])
+        raise ValueError(f"expected {counts} arguments for {name!r}, got {mode!r}")
+    return FillMode(name, args)
+
+
+def fill(
+    mode: str | float | int | FillMode,
+    shape: Sequence[int],
+    *,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """A new tensor of ``shape`` filled as ``mode`` says, drawing randomness from ``generator``."""
+    parsed = mode if isinstance(mode, FillMode) else parse_fill(mode)
+    return parsed.apply(torch.empty(tuple(shape), device=device, dtype=dtype), generator)

@@ -1,0 +1,40 @@
+"""The hooks a conex plugin can implement (all prefixed ``conex_``).
+
+A plugin is any module or object registered under the ``conex`` entry-point group; it implements
+hooks with :data:`hookimpl`::
+
+    from conex.hookspecs import hookimpl
+
+    @hookimpl
+    def conex_behaviors():
+        return [MyRule, MyTrace]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from conex.behavior import Behavior
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "conex"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def conex_behaviors() -> Sequence[type[Behavior]]:
+    """Contribute behavior classes to the registry.
+
+    Called once per plugin when the registry is first built (the first ``from conex.behaviors
+    import X``, ``conex list-behaviors``, or a network that checks its requirements). Each class is
+    registered under its ``__name__``; a name that two plugins both contribute stays reachable
+    as ``plugin:Name`` only.
+
+    :return: the :class:`~conex.Behavior` subclasses this plugin provides.
+    """

@@ -1,0 +1,171 @@
+"""The network: owns the groups, the random generator, the clock and the schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from conex.behavior import describe
+from conex.errors import ConexError
+from conex.groups import NetworkObject, NeuronGroup, SynapseGroup, resolve_path
+from conex.scheduler import BehaviorSpec, ScheduleSummary, build_schedule, initialization_order
+
+__all__ = ["Network"]
+
+
+class Network(NetworkObject):
+    """A spiking network simulated in discrete steps of ``dt`` milliseconds.
+
+    Args:
+        dt: time step in ms.
+        device: where every tensor lives (``"cpu"``, ``"cuda"``...).
+        dtype: floating dtype of state tensors.
+        seed: seeds :attr:`generator`; the same seed gives a bit-identical run on CPU.
+        behavior: network-level behaviors (``{priority: Behavior}`` or a list).
+        tag: a name for the network.
+
+    Behaviors draw randomness from :attr:`generator` (the ``tensor``/``vector`` helpers do), so
+    the global torch RNG is never touched.
+    """
+
+    kind = "network"
+
+    def __init__(
+        self,
+        dt: float = 1.0,
+        device: str | torch.device = "cpu",
+        dtype: torch.dtype = torch.float32,
+        seed: int | None = None,
+        behavior: BehaviorSpec = None,
+        tag: str | None = None,
+    ) -> None:
+        if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not dt > 0:
+            raise ConexError(f"Network dt: expected a float > 0 (ms), got {dt!r}")
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TypeError(f"Network dtype: expected a floating torch.dtype, got {dtype!r}")
+        self.dt = float(dt)
+        self.device = torch.device(device)
+        self.def_dtype = dtype
+        self.seed = seed
+        self.generator = torch.Generator(device=self.device)
+        if seed is None:
+            self.generator.seed()
+        else:
+            self.generator.manual_seed(seed)
+        self.iteration = 0
+        self.dopamine_concentration = 0.0
+        self.neuron_groups: list[NeuronGroup] = []
+        self.synapse_groups: list[SynapseGroup] = []
+        self._objects: list[NetworkObject] = [self]
+        self._steps: list[tuple[Any, Callable[[Any], None], Any]] = []
+        self.initialized = False
+        super().__init__(self, tag, behavior)
+
+    # PymoNNtorch spellings
+    @property
+    def NeuronGroups(self) -> list[NeuronGroup]:  # noqa: N802 - PymoNNtorch's name
+        return self.neuron_groups
+
+    @property
+    def SynapseGroups(self) -> list[SynapseGroup]:  # noqa: N802 - PymoNNtorch's name
+        return self.synapse_groups
+
+    def label(self) -> str:
+        return f"network {self.tag}" if self.tag else "network"
+
+    def _add(self, obj: NeuronGroup | SynapseGroup) -> None:
+        if self.initialized:
+            raise ConexError(f"cannot add {obj.label()} to {self.label()}: it is already initialized")
+        self._objects.append(obj)
+        (self.neuron_groups if isinstance(obj, NeuronGroup) else self.synapse_groups).append(obj)
+
+    def __getitem__(self, tag: str) -> list[NetworkObject]:
+        """All objects (network included) that carry ``tag``, in creation order."""
+        return [obj for obj in self._objects if obj.has_tag(tag)]
+
+    def group(self, tag: str) -> NetworkObject:
+        """The one object tagged ``tag``; an error if there is none or more than one."""
+        found = self[tag]
+        if len(found) != 1:
+            known = sorted({t for obj in self._objects for t in obj.tags})
+            raise KeyError(f"expected one object tagged {tag!r}, found {len(found)}; tags: {', '.join(known)}")
+        return found[0]
+
+    # -- schedule -----------------------------------------------------------------------------
+
+    def scheduling_summary(self) -> ScheduleSummary:
+        """Every behavior in the order it runs: priority, object, behavior, enabled."""
+        return ScheduleSummary(build_schedule(self._objects))
+
+    def initialize(self) -> None:
+        """Initialize every behavior (``initialize_last`` ones after the rest), then check that
+        each behavior's declared requirements exist."""
+        if self.initialized:
+            raise ConexError(f"{self.label()} is already initialized")
+        self._check_behaviors_unshared()
+        schedule = build_schedule(self._objects)
+        for entry in initialization_order(schedule):
+            entry.behavior.to(self.device)
+            entry.behavior.initialize(entry.host)
+        for entry in schedule:
+            self._check_requirements(entry.host, entry.behavior)
+        self._steps = [(e.behavior, e.behavior.forward, e.host) for e in schedule]
+        self.initialized = True
+
+    def _check_behaviors_unshared(self) -> None:
+        seen: dict[int, NetworkObject] = {}
+        for obj in self._objects:
+            for behavior in obj.behavior.values():
+                if id(behavior) in seen and seen[id(behavior)] is not obj:
+                    raise ConexError(
+                        f"one {type(behavior).__name__} instance is attached to both {seen[id(behavior)].label()} "
+                        f"and {obj.label()}: give each object its own instance"
+                    )
+                seen[id(behavior)] = obj
+
+    @staticmethod
+    def _check_requirements(host: Any, behavior: Any) -> None:
+        for path in behavior.requires:
+            found, _ = resolve_path(host, path)
+            if not found:
+                from conex.registry import get_registry
+
+                providers = get_registry().providers_of(path.rsplit(".", 1)[-1])
+                hint = (
+                    f"which {' or '.join(providers)} provides" if providers else "which no registered behavior provides"
+                )
+                where = f" (on {describe(resolve_path(host, path.rsplit('.', 1)[0])[1])})" if "." in path else ""
+                raise ConexError(f"{type(behavior).__name__} on {describe(host)} needs {path}{where}, {hint}")
+
+    # -- running ------------------------------------------------------------------------------
+
+    def simulate_iteration(self) -> None:
+        """Advance one step: ``iteration += 1``, then every enabled behavior's ``forward``."""
+        self.simulate_iterations(1)
+
+    def simulate_iterations(self, iterations: int, progress: bool = False) -> None:
+        """Advance ``iterations`` steps, optionally with a progress bar."""
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+            raise ConexError(f"iterations: expected an int >= 0, got {iterations!r}")
+        if not self.initialized:
+            raise ConexError(f"{self.label()} is not initialized: call net.initialize() first")
+        steps = self._steps
+        with torch.no_grad():
+            for _ in tqdm(range(iterations), disable=not progress, unit="step", desc=self.label()):
+                self.iteration += 1
+                for behavior, forward, host in steps:
+                    if behavior.behavior_enabled:
+                        forward(host)
+
+    def simulate(self, iterations: int, progress: bool = True) -> None:
+        """Advance ``iterations`` steps with a progress bar (``progress=False`` hides it)."""
+        self.simulate_iterations(iterations, progress=progress)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Network dt={self.dt} device={self.device} dtype={self.def_dtype} "
+            f"neuron_groups={len(self.neuron_groups)} synapse_groups={len(self.synapse_groups)}>"
+        )

@@ -1,0 +1,243 @@
+"""The plugin registry: finds plugins through entry points and maps behavior names to classes.
+
+Loading is fault tolerant, unlike pluggy's stock loader: each entry point is loaded and each hook
+called on its own, so a plugin that fails to import, fails :meth:`pluggy.PluginManager.check_pending`
+or raises in its hook is reported (``conex plugins``) and skipped while the rest keep working.
+
+Set ``CONEX_DISABLE_PLUGINS=name1,name2`` to skip plugins by entry-point name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+import importlib_metadata
+import pluggy
+
+from conex import hookspecs
+from conex.behavior import Behavior, ParamSpec
+from conex.errors import AmbiguousBehaviorError, UnknownBehaviorError
+
+__all__ = ["BehaviorEntry", "PluginStatus", "Registry", "get_registry", "load_registry", "reset_registry"]
+
+ENTRY_POINT_GROUP = "conex"
+DISABLE_ENV = "CONEX_DISABLE_PLUGINS"
+
+
+@attrs.frozen
+class BehaviorEntry:
+    """One registered behavior."""
+
+    name: str
+    cls: type[Behavior]
+    plugin: str
+    version: str | None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.plugin}:{self.name}"
+
+    @property
+    def category(self) -> str:
+        return self.cls.category
+
+    @property
+    def priority(self) -> int | None:
+        return None if self.cls.priority is None else int(self.cls.priority)
+
+    @property
+    def doc(self) -> str:
+        """First line of the class docstring."""
+        lines = (self.cls.__doc__ or "").strip().splitlines()
+        return lines[0].strip() if lines else ""
+
+    @property
+    def parameters(self) -> tuple[ParamSpec, ...]:
+        return self.cls.describe_parameters()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "qualified_name": self.qualified_name,
+            "class": f"{self.cls.__module__}.{self.cls.__qualname__}",
+            "plugin": self.plugin,
+            "version": self.version,
+            "category": self.category,
+            "priority": self.priority,
+            "doc": self.doc,
+            "parameters": [p.as_dict() for p in self.parameters],
+        }
+
+
+@attrs.frozen
+class PluginStatus:
+    """What became of one plugin: ``ok``, ``error`` (with the reason) or ``disabled``."""
+
+    name: str
+    version: str | None
+    status: str
+    error: str | None = None
+    behaviors: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+class Registry:
+    """Behavior name -> class, with the plugin, version, category, priority and parameters.
+
+    Iteration is sorted by ``(name, plugin)``, whatever order pluggy called the hooks in.
+    """
+
+    def __init__(self, entries: Iterable[BehaviorEntry], plugins: Iterable[PluginStatus]) -> None:
+        self._entries = sorted(entries, key=lambda e: (e.name, e.plugin))
+        self.plugins = sorted(plugins, key=lambda p: p.name)
+        self._by_qualified = {e.qualified_name: e for e in self._entries}
+        self._by_name: dict[str, list[BehaviorEntry]] = {}
+        for entry in self._entries:
+            self._by_name.setdefault(entry.name, []).append(entry)
+
+    def __iter__(self) -> Iterator[BehaviorEntry]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name or name in self._by_qualified
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    @property
+    def duplicates(self) -> dict[str, list[str]]:
+        """Names claimed by more than one plugin -> those plugins."""
+        return {name: [e.plugin for e in found] for name, found in self._by_name.items() if len(found) > 1}
+
+    def entry(self, name: str) -> BehaviorEntry:
+        """The entry for ``Name`` or ``plugin:Name``."""
+        if name in self._by_qualified:
+            return self._by_qualified[name]
+        found = self._by_name.get(name)
+        if not found:
+            hint = self.close_matches(name)
+            suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
+            raise UnknownBehaviorError(f"no behavior named {name!r}{suggestion}")
+        if len(found) > 1:
+            options = ", ".join(e.qualified_name for e in found)
+            raise AmbiguousBehaviorError(f"{name!r} is provided by several plugins; use one of {options}")
+        return found[0]
+
+    def get(self, name: str) -> type[Behavior]:
+        """The class registered as ``Name`` or ``plugin:Name``."""
+        return self.entry(name).cls
+
+    def close_matches(self, name: str) -> list[str]:
+        return difflib.get_close_matches(name, list(self._by_name) + list(self._by_qualified), n=3, cutoff=0.6)
+
+    def providers_of(self, attribute: str) -> list[str]:
+        """Names of registered behaviors that declare they set ``attribute`` on their host."""
+        return sorted({e.name for e in self._entries if attribute in e.cls.provides})
+
+
+def _disabled_names() -> set[str]:
+    return {name.strip() for name in os.environ.get(DISABLE_ENV, "").split(",") if name.strip()}
+
+
+def _version_of(entry_point: Any) -> str | None:
+    dist = getattr(entry_point, "dist", None)
+    return getattr(dist, "version", None)
+
+
+def _describe_exception(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def load_registry(entry_points: Iterable[Any] | None = None) -> Registry:
+    """Load the plugins of ``entry_points`` (default: the installed ``conex`` group) and build
+    a registry. Never raises for a broken plugin: its status records why."""
+    if entry_points is None:
+        entry_points = importlib_metadata.entry_points(group=ENTRY_POINT_GROUP)
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    disabled = _disabled_names()
+    statuses: dict[str, PluginStatus] = {}
+    versions: dict[str, str | None] = {}
+
+    for ep in sorted(entry_points, key=lambda e: e.name):
+        version = _version_of(ep)
+        if ep.name in disabled:
+            statuses[ep.name] = PluginStatus(ep.name, version, "disabled", f"listed in {DISABLE_ENV}")
+            continue
+        if ep.name in versions or manager.has_plugin(ep.name):
+            statuses[ep.name + f" ({ep.value})"] = PluginStatus(
+                ep.name, version, "error", f"entry point name {ep.name!r} is already used by another distribution"
+            )
+            continue
+        try:
+            manager.register(ep.load(), name=ep.name)
+        except Exception as exc:  # noqa: BLE001 - any failure of a plugin is reported, not raised
+            statuses[ep.name] = PluginStatus(ep.name, version, "error", "import failed: " + _describe_exception(exc))
+            continue
+        versions[ep.name] = version
+
+    _drop_invalid_plugins(manager, statuses, versions)
+
+    entries: list[BehaviorEntry] = []
+    for impl in manager.hook.conex_behaviors.get_hookimpls():
+        name = impl.plugin_name
+        try:
+            classes = list(impl.function())
+            bad = [c for c in classes if not (isinstance(c, type) and issubclass(c, Behavior))]
+            if bad:
+                raise TypeError(f"conex_behaviors returned non-Behavior objects: {bad!r}")
+        except Exception as exc:  # noqa: BLE001
+            statuses[name] = PluginStatus(
+                name, versions[name], "error", "conex_behaviors failed: " + _describe_exception(exc)
+            )
+            continue
+        unique = list(dict.fromkeys(classes))
+        entries.extend(BehaviorEntry(c.__name__, c, name, versions[name]) for c in unique)
+        statuses[name] = PluginStatus(name, versions[name], "ok", None, tuple(sorted(c.__name__ for c in unique)))
+    for name in versions:
+        statuses.setdefault(name, PluginStatus(name, versions[name], "ok"))
+
+    registry = Registry(entries, statuses.values())
+    for name, plugins in registry.duplicates.items():
+        for plugin in plugins:
+            status = statuses[plugin]
+            others = ", ".join(p for p in plugins if p != plugin)
+            note = f"behavior {name!r} is also provided by {others}; plain name refused, use {plugin}:{name}"
+            statuses[plugin] = attrs.evolve(status, error="; ".join(filter(None, [status.error, note])))
+    registry.plugins = sorted(statuses.values(), key=lambda p: p.name)
+    return registry
+
+
+def _drop_invalid_plugins(
+    manager: pluggy.PluginManager, statuses: dict[str, PluginStatus], versions: dict[str, str | None]
+) -> None:
+    """``check_pending`` until it passes, unregistering each plugin that implements an unknown hook."""
+    while True:
+        try:
+            manager.check_pending()
+            return
+        except pluggy.PluginValidationError as exc:
+            name = manager.get_name(exc.plugin)
+            manager.unregister(exc.plugin)
+            statuses[name] = PluginStatus(name, versions.pop(name), "error", "invalid hook: " + str(exc))
+
+
+@functools.lru_cache(maxsize=1)
+def get_registry() -> Registry:
+    """The registry of the installed plugins, built on first use and cached."""
+    return load_registry()
+
+
+def reset_registry() -> None:
+    """Forget the cached registry (after installing a plugin in the same process, or in tests)."""
+    get_registry.cache_clear()
