@@ -12,7 +12,9 @@ from conex import Behavior
 
 __all__ = ["BEHAVIOR_MODULES", "behavior_classes"]
 
-BEHAVIOR_MODULES: tuple[str, ...] = ()
+BEHAVIOR_MODULES: tuple[str, ...] = (
+    "conex_std.neurons.inputs",
+)
 
 
 def behavior_classes() -> list[type[Behavior]]:

@@ -138,7 +138,7 @@ class Registry:
         return self.entry(name).cls
 
     def close_matches(self, name: str) -> list[str]:
-        return difflib.get_close_matches(name, list(self._by_name) + list(self._by_qualified), n=3, cutoff=0.6)
+        return difflib.get_close_matches(name, list(self._by_name), n=3, cutoff=0.6)
 
     def providers_of(self, attribute: str) -> list[str]:
         """Names of registered behaviors that declare they set ``attribute`` on their host."""
