@@ -2,7 +2,7 @@
 
 The core holds the framework only: :class:`Network`, :class:`NeuronGroup`, :class:`SynapseGroup`,
 :class:`Behavior`, the schedule and the plugin registry. Neuron models and learning rules come
-from plugins (the standard ones from ``conex_std``) through :mod:`conex.behaviors`.
+from plugins (the standard ones from the ``std`` plugin) through :mod:`conex.behaviors`.
 """
 
 from importlib_metadata import PackageNotFoundError, version

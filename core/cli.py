@@ -73,7 +73,7 @@ def describe(name: str, as_json: bool) -> None:
     click.echo(f"class: {entry.cls.__module__}.{entry.cls.__qualname__}")
     doc = inspect.cleandoc(entry.cls.__doc__ or "")
     if doc:
-        click.echo("\n" + doc.split("\n\n")[0])
+        click.echo("\n" + doc)
     rows = [
         (
             p.name,

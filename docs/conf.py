@@ -1,0 +1,16 @@
+"""Sphinx configuration: API pages are generated from docstrings (autodoc + napoleon)."""
+
+import conex
+
+project = "conex"
+author = "conex developers"
+release = conex.__version__
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
+autodoc_member_order = "bysource"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+# torch.nn.Module members (training, dump_patches, call_super_init) are not conex API
+autodoc_inherit_docstrings = False
+napoleon_google_docstring = True
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+nitpicky = False

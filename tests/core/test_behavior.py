@@ -1,0 +1,124 @@
+"""Declared parameters: construction-time validation, introspection, repr, plain subclasses."""
+
+import pytest
+import torch
+
+from conex import Behavior, ParameterError, ParameterTypeError, Phase, between, ge, gt, one_of, param
+
+
+class Trace(Behavior):
+    """A trace with a time constant."""
+
+    priority = Phase.PRE_TRACE
+    tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="time constant")
+    spike_scale: float = param(1.0, doc="increment per spike")
+    mode: str = param("add", check=one_of("add", "set"), doc="how spikes enter")
+    count: int = param(3, check=ge(1))
+    frac: float | None = param(None, check=between(0, 1, low_open=True))
+
+    def validate(self):
+        if self.mode == "set" and self.spike_scale != 1.0:
+            raise ParameterError("Trace.spike_scale: expected 1.0 when mode='set'")
+
+
+def test_positional_and_keyword_only():
+    t = Trace(20, spike_scale=2)
+    assert (t.tau_s, t.spike_scale) == (20.0, 2.0)
+    with pytest.raises(TypeError):
+        Trace(20, 2.0)  # spike_scale is keyword-only, as in CoNeX
+
+
+def test_ints_become_floats_where_a_float_is_declared():
+    t = Trace(5)
+    assert isinstance(t.tau_s, float)
+    assert isinstance(t.count, int)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tau_s": 0}, "Trace.tau_s: expected a float > 0, got 0.0"),
+        ({"tau_s": -1.5}, "Trace.tau_s: expected a float > 0, got -1.5"),
+        ({"tau_s": float("nan")}, "Trace.tau_s: expected a number, not NaN, got nan"),
+        ({"tau_s": 1, "mode": "mul"}, "Trace.mode: expected a string one of 'add', 'set', got 'mul'"),
+        ({"tau_s": 1, "count": 0}, "Trace.count: expected an int >= 1, got 0"),
+        ({"tau_s": 1, "frac": 0.0}, "Trace.frac: expected a float in (0, 1], got 0.0"),
+        ({"tau_s": 1, "mode": "set", "spike_scale": 2}, "Trace.spike_scale: expected 1.0 when mode='set'"),
+    ],
+)
+def test_bad_values_raise_parameter_error_naming_behavior_parameter_value(kwargs, message):
+    with pytest.raises(ParameterError) as info:
+        Trace(**kwargs)
+    assert str(info.value) == message
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tau_s": "abc"}, "Trace.tau_s: expected a float, got 'abc'"),
+        ({"tau_s": True}, "Trace.tau_s: expected a float, got True"),
+        ({"tau_s": 1, "count": 2.5}, "Trace.count: expected an int, got 2.5"),
+        ({"tau_s": 1, "frac": "x"}, "Trace.frac: expected a float or None, got 'x'"),
+    ],
+)
+def test_wrong_types_raise_type_error(kwargs, message):
+    with pytest.raises(ParameterTypeError) as info:
+        Trace(**kwargs)
+    assert str(info.value) == message
+    assert isinstance(info.value, TypeError)
+
+
+def test_parameters_are_introspectable():
+    specs = {p.name: p for p in Trace.describe_parameters()}
+    assert list(specs) == ["tau_s", "spike_scale", "mode", "count", "frac"]
+    assert specs["tau_s"].required
+    assert (specs["tau_s"].unit, specs["tau_s"].doc, specs["tau_s"].expected) == ("ms", "time constant", "> 0")
+    assert specs["spike_scale"].default == 1.0
+    assert specs["frac"].type == "float | None"
+    assert specs["tau_s"].as_dict()["default"] is None
+
+
+def test_repr_shows_parameters():
+    assert repr(Trace(2.0)) == "Trace(tau_s=2.0, spike_scale=1.0, mode='add', count=3, frac=None)"
+
+
+def test_behavior_is_a_module_with_identity_equality():
+    a, b = Trace(1.0), Trace(1.0)
+    assert isinstance(a, torch.nn.Module)
+    assert a != b
+    assert len({a, b}) == 2
+    assert a.behavior_enabled
+
+
+def test_a_plain_subclass_needs_no_decorator():
+    class Counter(Behavior):
+        def initialize(self, host):
+            host.n = 0
+
+        def forward(self, host):
+            host.n += 1
+
+    counter = Counter()
+    assert counter.describe_parameters() == ()
+    assert repr(counter) == "Counter()"
+
+
+def test_a_subclass_with_its_own_init_keeps_it():
+    class Legacy(Behavior):
+        def __init__(self, rate):
+            super().__init__()
+            self.rate = rate
+
+    assert Legacy(3).rate == 3
+    assert Legacy(3).behavior_enabled
+
+
+def test_subclasses_inherit_and_extend_parameters():
+    class Eligible(Trace):
+        tau_c: float = param(positional=True, check=gt(0))
+
+    e = Eligible(2.0, 100.0, count=4)
+    assert (e.tau_s, e.tau_c, e.count) == (2.0, 100.0, 4)
+    with pytest.raises(ParameterError, match=r"Eligible\.tau_c: expected a float > 0, got 0\.0"):
+        Eligible(2.0, 0)
