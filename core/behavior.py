@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import attrs
 import torch
 
-from conex.errors import ConexError, ParameterError, ParameterTypeError, parameter_message
+from conex.errors import ConexError, ParameterError, bad_parameter
 
 __all__ = ["Behavior", "Check", "ParamSpec", "between", "ge", "gt", "one_of", "param"]
 
@@ -162,14 +162,14 @@ def _coerce(owner: str, name: str, value: Any, annotation: Any) -> Any:
     if float in simple and isinstance(value, numbers.Real) and not isinstance(value, bool):
         value = float(value)
         if math.isnan(value):
-            raise ParameterError(parameter_message(owner, name, value, "a number, not NaN"))
+            raise bad_parameter(owner, name, value, "a number, not NaN")
         return value
     if int in simple and isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int(value)
     if any(isinstance(value, t) and not (t is not bool and isinstance(value, bool)) for t in simple):
         return value
     expected = " or ".join(_SIMPLE_TYPES[t] for t in simple) + (" or None" if optional else "")
-    raise ParameterTypeError(parameter_message(owner, name, value, expected))
+    raise bad_parameter(owner, name, value, expected, wrong_type=True)
 
 
 class Behavior(torch.nn.Module):
@@ -216,7 +216,7 @@ class Behavior(torch.nn.Module):
                     simple, _ = _accepted_types(hints.get(field.name, field.type))
                     kind = " or ".join(_SIMPLE_TYPES[t] for t in simple)
                     expected = f"{kind} {meta.check.expected}".strip()
-                    raise ParameterError(parameter_message(owner, field.name, value, expected))
+                    raise bad_parameter(owner, field.name, value, expected)
             object.__setattr__(self, field.name, value)
         self.validate()
 
@@ -252,9 +252,11 @@ class Behavior(torch.nn.Module):
 
     def parameter_error(self, host: Any, name: str, value: Any, expected: str) -> ParameterError:
         """A :class:`ParameterError` naming host, behavior, parameter, value and expectation."""
-        return ParameterError(
+        exc = ParameterError(
             f"{type(self).__name__} on {describe(host)}: parameter {name}: expected {expected}, got {value!r}"
         )
+        exc.parameter, exc.value, exc.expected = name, value, expected
+        return exc
 
     @classmethod
     def describe_parameters(cls) -> tuple[ParamSpec, ...]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import inspect
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 import conex
-from conex.errors import AmbiguousBehaviorError, UnknownBehaviorError
+from conex.errors import AmbiguousBehaviorError, ConexError, UnknownBehaviorError
 from conex.registry import Registry, get_registry
 from conex.table import format_table
 
@@ -98,3 +99,93 @@ def plugins(as_json: bool) -> None:
         return
     rows = [(p.name, p.version or "", p.status, len(p.behaviors), p.error or "") for p in registry.plugins]
     click.echo(format_table(("plugin", "version", "status", "behaviors", "problem"), rows))
+
+
+class _DemoGroup(click.Group):
+    """``conex demo``: the demos plugins contribute through the ``conex_demos`` hook."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(get_registry().demos)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return get_registry().demos.get(cmd_name)
+
+
+@main.group(cls=_DemoGroup)
+def demo() -> None:
+    """Run a demo contributed by an installed plugin (e.g. ``conex demo digits``)."""
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    click.echo(
+        f"\n{summary['iterations']} iterations of {summary['dt_ms']} ms on {summary['device']}, "
+        f"{summary['ms_per_step']:.3f} ms per step"
+    )
+    if summary["rates_hz"]:
+        click.echo(
+            "\n" + format_table(("group", "rate (Hz)"), [(t, f"{r:.2f}") for t, r in summary["rates_hz"].items()])
+        )
+    if summary["weights"]:
+        rows = [
+            (name, f"{s['mean']:.4f}", f"{s['std']:.4f}", f"{s['min']:.4f}", f"{s['max']:.4f}")
+            for name, s in summary["weights"].items()
+        ]
+        click.echo("\n" + format_table(("synapse", "mean w", "std", "min", "max"), rows))
+
+
+@main.command()
+@click.argument("network", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--steps", type=click.IntRange(min=0), help="Iterations to run (with --resume: further iterations).")
+@click.option("--device", help="Torch device, e.g. cpu or cuda (overrides the file).")
+@click.option("--seed", type=int, help="Seed (overrides the file).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder [default: runs/NAME].")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), help="Write a checkpoint every K iterations.")
+@click.option(
+    "--resume", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Continue the run in DIR."
+)
+@click.option("--overwrite", is_flag=True, help="Allow writing into a non-empty --out folder.")
+@click.option("--plots/--no-plots", default=True, help="Write PNG plots (needs matplotlib).")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+def run(
+    network: Path | None,
+    steps: int | None,
+    device: str | None,
+    seed: int | None,
+    out: Path | None,
+    checkpoint_every: int | None,
+    resume: Path | None,
+    overwrite: bool,
+    plots: bool,
+    progress: bool,
+) -> None:
+    """Run NETWORK (a TOML file) for --steps iterations, or continue a run with --resume DIR.
+
+    Prints rates per group, weight statistics per synapse and the time per step, and writes the
+    recorded data, a summary, plots and a checkpoint into the results folder.
+    """
+    from conex.runner import resume_run, start_run
+
+    if (network is None) == (resume is None):
+        raise click.UsageError("give either NETWORK or --resume DIR")
+    try:
+        if resume is not None:
+            job = resume_run(resume, steps=steps, device=device)
+        else:
+            if steps is None:
+                raise click.UsageError("--steps is required with NETWORK")
+            job = start_run(
+                network, out or Path("runs") / network.stem, steps, device=device, seed=seed, overwrite=overwrite
+            )
+        try:
+            job.advance(checkpoint_every=checkpoint_every, progress=progress)
+        except KeyboardInterrupt:
+            job.checkpoint()
+            click.echo(
+                f"\ninterrupted at iteration {job.net.iteration}; continue with: conex run --resume {job.out}", err=True
+            )
+            raise click.exceptions.Exit(130) from None
+        job.save_results(plots=plots)
+    except ConexError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_summary(job.summary())
+    click.echo(f"\nresults in {job.out}")

@@ -14,6 +14,7 @@ __all__ = [
     "ParameterError",
     "ParameterTypeError",
     "UnknownBehaviorError",
+    "bad_parameter",
     "parameter_message",
 ]
 
@@ -27,11 +28,23 @@ class ConexError(ValueError):
 
 
 class ParameterError(ConexError):
-    """A parameter value outside what the behavior accepts (e.g. ``tau_s=0``)."""
+    """A parameter value outside what the behavior accepts (e.g. ``tau_s=0``).
+
+    When raised for one parameter, ``parameter``, ``value`` and ``expected`` say which, so a config
+    loader can point at the place in the file.
+    """
+
+    parameter: str | None = None
+    value: Any = None
+    expected: str | None = None
 
 
 class ParameterTypeError(TypeError):
-    """A parameter value of the wrong type (e.g. ``tau_s="abc"``)."""
+    """A parameter value of the wrong type (e.g. ``tau_s="abc"``); same fields as ParameterError."""
+
+    parameter: str | None = None
+    value: Any = None
+    expected: str | None = None
 
 
 class UnknownBehaviorError(LookupError):
@@ -45,3 +58,12 @@ class AmbiguousBehaviorError(LookupError):
 def parameter_message(owner: str, name: str, value: Any, expected: str) -> str:
     """The one-line form of a parameter error: ``Owner.name: expected ..., got value``."""
     return f"{owner}.{name}: expected {expected}, got {value!r}"
+
+
+def bad_parameter(
+    owner: str, name: str, value: Any, expected: str, *, wrong_type: bool = False
+) -> ParameterError | ParameterTypeError:
+    """The exception for one bad parameter, carrying ``parameter``, ``value`` and ``expected``."""
+    exc = (ParameterTypeError if wrong_type else ParameterError)(parameter_message(owner, name, value, expected))
+    exc.parameter, exc.value, exc.expected = name, value, expected
+    return exc

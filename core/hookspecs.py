@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import click
 import pluggy
 
 if TYPE_CHECKING:
@@ -37,4 +38,16 @@ def conex_behaviors() -> Sequence[type[Behavior]]:
     as ``plugin:Name`` only.
 
     :return: the :class:`~conex.Behavior` subclasses this plugin provides.
+    """
+
+
+@hookspec
+def conex_demos() -> Sequence[click.Command]:
+    """Contribute runnable demos to ``conex demo``.
+
+    Called once per plugin when the registry is first built. Each demo is a :class:`click.Command`
+    whose ``name`` becomes ``conex demo NAME``; a demo that fails to load is reported by
+    ``conex plugins`` like any other plugin failure.
+
+    :return: the demo commands this plugin provides.
     """

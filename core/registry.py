@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
+import click
 import importlib_metadata
 import pluggy
 
@@ -94,9 +95,15 @@ class Registry:
     Iteration is sorted by ``(name, plugin)``, whatever order pluggy called the hooks in.
     """
 
-    def __init__(self, entries: Iterable[BehaviorEntry], plugins: Iterable[PluginStatus]) -> None:
+    def __init__(
+        self,
+        entries: Iterable[BehaviorEntry],
+        plugins: Iterable[PluginStatus],
+        demos: Mapping[str, click.Command] | None = None,
+    ) -> None:
         self._entries = sorted(entries, key=lambda e: (e.name, e.plugin))
         self.plugins = sorted(plugins, key=lambda p: p.name)
+        self.demos = dict(sorted((demos or {}).items()))
         self._by_qualified = {e.qualified_name: e for e in self._entries}
         self._by_name: dict[str, list[BehaviorEntry]] = {}
         for entry in self._entries:
@@ -189,25 +196,16 @@ def load_registry(entry_points: Iterable[Any] | None = None) -> Registry:
     _drop_invalid_plugins(manager, statuses, versions)
 
     entries: list[BehaviorEntry] = []
-    for impl in manager.hook.conex_behaviors.get_hookimpls():
-        name = impl.plugin_name
-        try:
-            classes = list(impl.function())
-            bad = [c for c in classes if not (isinstance(c, type) and issubclass(c, Behavior))]
-            if bad:
-                raise TypeError(f"conex_behaviors returned non-Behavior objects: {bad!r}")
-        except Exception as exc:  # noqa: BLE001
-            statuses[name] = PluginStatus(
-                name, versions[name], "error", "conex_behaviors failed: " + _describe_exception(exc)
-            )
-            continue
-        unique = list(dict.fromkeys(classes))
-        entries.extend(BehaviorEntry(c.__name__, c, name, versions[name]) for c in unique)
-        statuses[name] = PluginStatus(name, versions[name], "ok", None, tuple(sorted(c.__name__ for c in unique)))
+    for name, classes in _call_each(manager.hook.conex_behaviors, statuses, versions, _behavior_classes):
+        entries.extend(BehaviorEntry(c.__name__, c, name, versions[name]) for c in classes)
+        statuses[name] = PluginStatus(name, versions[name], "ok", None, tuple(sorted(c.__name__ for c in classes)))
+    demos: dict[str, click.Command] = {}
+    for _, commands in _call_each(manager.hook.conex_demos, statuses, versions, _demo_commands):
+        demos.update((c.name, c) for c in commands)
     for name in versions:
         statuses.setdefault(name, PluginStatus(name, versions[name], "ok"))
 
-    registry = Registry(entries, statuses.values())
+    registry = Registry(entries, statuses.values(), demos)
     for name, plugins in registry.duplicates.items():
         for plugin in plugins:
             status = statuses[plugin]
@@ -216,6 +214,43 @@ def load_registry(entry_points: Iterable[Any] | None = None) -> Registry:
             statuses[plugin] = attrs.evolve(status, error="; ".join(filter(None, [status.error, note])))
     registry.plugins = sorted(statuses.values(), key=lambda p: p.name)
     return registry
+
+
+def _behavior_classes(result: Any) -> list[type[Behavior]]:
+    classes = list(dict.fromkeys(result))
+    bad = [c for c in classes if not (isinstance(c, type) and issubclass(c, Behavior))]
+    if bad:
+        raise TypeError(f"returned non-Behavior objects: {bad!r}")
+    return classes
+
+
+def _demo_commands(result: Any) -> list[click.Command]:
+    commands = list(result)
+    bad = [c for c in commands if not isinstance(c, click.Command)]
+    if bad:
+        raise TypeError(f"returned non-click.Command objects: {bad!r}")
+    return commands
+
+
+def _call_each(
+    hook: Any,
+    statuses: dict[str, PluginStatus],
+    versions: dict[str, str | None],
+    check: Callable[[Any], list[Any]],
+) -> Iterator[tuple[str, list[Any]]]:
+    """Call ``hook`` of each plugin on its own; a plugin whose hook raises is marked and skipped."""
+    for impl in hook.get_hookimpls():
+        name = impl.plugin_name
+        if statuses.get(name) is not None and statuses[name].status == "error":
+            continue
+        try:
+            result = check(impl.function())
+        except Exception as exc:  # noqa: BLE001 - a failing plugin is reported, not raised
+            statuses[name] = PluginStatus(
+                name, versions[name], "error", f"{hook.name} failed: {_describe_exception(exc)}"
+            )
+            continue
+        yield name, result
 
 
 def _drop_invalid_plugins(

@@ -1,0 +1,212 @@
+"""Networks described in TOML: groups, synapses and behaviors by registry name, with parameters.
+
+A network file is data, never code::
+
+    [network]
+    dt = 1.0
+    seed = 42
+
+    [groups.input]
+    size = [1, 8, 8]              # or an int
+    [groups.input.PoissonInput]   # a sub-table is a behavior, by registry name
+    max_rate = 64.0
+    [groups.input.NeuronAxon]
+
+    [synapses.input_exc]
+    src = "input"
+    dst = "exc"
+    tag = "Proximal"
+    [synapses.input_exc.SimpleSTDP]
+    a_plus = 0.01
+    a_minus = 0.012
+    priority = 500                # optional: overrides the class's default priority
+
+A group's tag defaults to its key. Two behaviors of one class on one object use aliases:
+``[groups.exc.fast_trace]`` with ``behavior = "SpikeTrace"``. Every mistake is reported as a
+:class:`ConfigError` whose message starts with the place in the file
+(``synapses.input_exc.SimpleSTDP.a_plus: expected a float > 0, got "abc"``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from conex.behavior import Behavior
+from conex.errors import (
+    AmbiguousBehaviorError,
+    ConexError,
+    ParameterError,
+    ParameterTypeError,
+    UnknownBehaviorError,
+)
+from conex.groups import NeuronGroup, SynapseGroup
+from conex.network import Network
+from conex.registry import Registry, get_registry
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["ConfigError", "build_network", "load_config", "parse_config"]
+
+_NETWORK_KEYS = {"dt", "seed", "device", "dtype", "tag"}
+_GROUP_KEYS = {"size", "tag"}
+_SYNAPSE_KEYS = {"src", "dst", "tag"}
+_BEHAVIOR_KEYS = {"priority", "behavior"}
+_DTYPES = {"float32", "float64", "float16", "bfloat16"}
+
+
+class ConfigError(ConexError):
+    """A mistake in a network file; the message starts with where it is."""
+
+
+def _show(value: Any) -> str:
+    """A value as the file spells it: strings in double quotes."""
+    return json.dumps(value) if isinstance(value, (str, bool)) or value is None else repr(value)
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read a TOML network file; syntax errors become a :class:`ConfigError` with file and line."""
+    path = Path(path)
+    try:
+        return parse_config(path.read_text(encoding="utf-8"), source=str(path))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+
+
+def parse_config(text: str, source: str = "<string>") -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def _table(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {_show(value)}")
+    return value
+
+
+def _behaviors(table: Mapping[str, Any], structural: set[str], where: str, registry: Registry) -> dict[int, Behavior]:
+    """The behaviors of one object: each sub-table of ``table`` that is not a structural key."""
+    result: dict[int, Behavior] = {}
+    for key, value in table.items():
+        if key in structural:
+            continue
+        place = f"{where}.{key}"
+        spec = dict(_table(value, place))
+        name = spec.pop("behavior", key)
+        priority = spec.pop("priority", None)
+        behavior = _make_behavior(name, spec, place, registry)
+        if priority is None:
+            priority = type(behavior).priority
+            if priority is None:
+                raise ConfigError(f"{place}: {name} has no default priority; add priority = <int>")
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise ConfigError(f"{place}.priority: expected an int, got {_show(priority)}")
+        if priority in result:
+            other = type(result[priority]).__name__
+            raise ConfigError(f"{place}: priority {priority} is already taken by {other}; set priority = <int>")
+        result[int(priority)] = behavior
+    return result
+
+
+def _make_behavior(name: str, params: dict[str, Any], place: str, registry: Registry) -> Behavior:
+    try:
+        cls = registry.get(name)
+    except (UnknownBehaviorError, AmbiguousBehaviorError) as exc:
+        raise ConfigError(f"{place}: {exc.args[0]}") from None
+    fields = {f.name: f for f in attrs.fields(cls)} if attrs.has(cls) else {}
+    unknown = sorted(set(params) - set(fields))
+    if unknown:
+        known = ", ".join(fields) or "none"
+        raise ConfigError(f"{place}.{unknown[0]}: {name} has no parameter {unknown[0]!r}; parameters: {known}")
+    missing = [n for n, f in fields.items() if f.default is attrs.NOTHING and n not in params]
+    if missing:
+        raise ConfigError(f"{place}: missing required parameter {missing[0]} of {name}")
+    try:
+        return cls(**params)
+    except (ParameterError, ParameterTypeError) as exc:
+        if exc.parameter is not None:
+            raise ConfigError(f"{place}.{exc.parameter}: expected {exc.expected}, got {_show(exc.value)}") from None
+        raise ConfigError(f"{place}: {exc}") from None
+
+
+def _size(value: Any, where: str) -> int | tuple[int, int, int]:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, list) and len(value) == 3 and all(isinstance(v, int) and v > 0 for v in value):
+        return (value[0], value[1], value[2])
+    raise ConfigError(f"{where}: expected a positive int or [depth, height, width], got {_show(value)}")
+
+
+def build_network(
+    config: Mapping[str, Any],
+    *,
+    device: str | None = None,
+    seed: int | None = None,
+    registry: Registry | None = None,
+) -> Network:
+    """Build (not initialize) the network a parsed config describes.
+
+    ``device`` and ``seed`` override the file's ``[network]`` values (the CLI's ``--device``/``--seed``).
+    """
+    import torch
+
+    registry = registry or get_registry()
+    unknown = sorted(set(config) - {"network", "groups", "synapses", "run"})
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown section; expected network, groups, synapses, run")
+    net_table = _table(config.get("network", {}), "network")
+    dtype_name = net_table.get("dtype", "float32")
+    if dtype_name not in _DTYPES:
+        raise ConfigError(f"network.dtype: expected one of {', '.join(sorted(_DTYPES))}, got {_show(dtype_name)}")
+    seed = seed if seed is not None else net_table.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ConfigError(f"network.seed: expected an int, got {_show(seed)}")
+    try:
+        net = Network(
+            dt=net_table.get("dt", 1.0),
+            device=device or net_table.get("device", "cpu"),
+            dtype=getattr(torch, dtype_name),
+            seed=seed,
+            behavior=_behaviors(net_table, _NETWORK_KEYS, "network", registry),
+            tag=net_table.get("tag"),
+        )
+    except (ConexError, TypeError, RuntimeError) as exc:
+        raise ConfigError(f"network: {exc}") from None
+
+    groups: dict[str, NeuronGroup] = {}
+    for key, value in _table(config.get("groups", {}), "groups").items():
+        where = f"groups.{key}"
+        table = _table(value, where)
+        if "size" not in table:
+            raise ConfigError(f"{where}: missing size")
+        groups[key] = NeuronGroup(
+            _size(table["size"], f"{where}.size"),
+            net,
+            behavior=_behaviors(table, _GROUP_KEYS, where, registry),
+            tag=table.get("tag", key),
+        )
+
+    for key, value in _table(config.get("synapses", {}), "synapses").items():
+        where = f"synapses.{key}"
+        table = _table(value, where)
+        ends = []
+        for role in ("src", "dst"):
+            name = table.get(role)
+            if name not in groups:
+                known = ", ".join(groups) or "none"
+                raise ConfigError(f"{where}.{role}: expected the key of a group ({known}), got {_show(name)}")
+            ends.append(groups[name])
+        SynapseGroup(
+            net, ends[0], ends[1], tag=table.get("tag"), behavior=_behaviors(table, _SYNAPSE_KEYS, where, registry)
+        )
+    return net

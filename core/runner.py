@@ -1,0 +1,223 @@
+"""The main job: run a network file for N steps, watch it, summarize, save, checkpoint, resume.
+
+This is what ``conex run`` does. It only reads the attributes the SPEC fixes (``spikes`` on groups,
+``weights`` on synapses) and, from any behavior that has one, a ``recorded()`` method returning
+``{name: tensor}`` (the std plugin's recorders do).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import torch
+from tqdm.auto import tqdm
+
+from conex.checkpoint import load_checkpoint, restore_state, save_checkpoint
+from conex.config import ConfigError, build_network, parse_config
+from conex.errors import ConexError
+from conex.network import Network
+from conex.registry import get_registry
+
+__all__ = ["Run", "SpikeMonitor", "resume_run", "start_run"]
+
+CHECKPOINT = "checkpoint.pt"
+CONFIG = "network.toml"
+
+
+class SpikeMonitor:
+    """Spike counts per neuron and per step for every group with ``spikes``, and a bounded event log.
+
+    Events are ``(iteration, neuron)`` rows; at most ``max_events`` per group are kept (the first
+    ones), so memory stays bounded however long the run.
+    """
+
+    def __init__(self, net: Network, max_events: int = 200_000) -> None:
+        self.groups = [g for g in net.neuron_groups if isinstance(getattr(g, "spikes", None), torch.Tensor)]
+        self.max_events = max_events
+        self.counts = {g.tag: torch.zeros(g.size, dtype=torch.long) for g in self.groups}
+        self.per_step: dict[str, list[int]] = {g.tag: [] for g in self.groups}
+        self.events: dict[str, list[torch.Tensor]] = {g.tag: [] for g in self.groups}
+        self.n_events = dict.fromkeys(self.counts, 0)
+
+    def observe(self, net: Network) -> None:
+        for group in self.groups:
+            spikes = group.spikes.detach().to("cpu", torch.bool)
+            self.counts[group.tag] += spikes
+            fired = spikes.nonzero().flatten()
+            self.per_step[group.tag].append(int(fired.numel()))
+            room = self.max_events - self.n_events[group.tag]
+            if room > 0 and fired.numel():
+                fired = fired[:room]
+                self.events[group.tag].append(torch.stack([torch.full_like(fired, net.iteration), fired], 1))
+                self.n_events[group.tag] += fired.numel()
+
+    def event_tensor(self, tag: str) -> torch.Tensor:
+        chunks = self.events[tag]
+        return torch.cat(chunks) if chunks else torch.zeros((0, 2), dtype=torch.long)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "per_step": self.per_step,
+            "events": {t: self.event_tensor(t) for t in self.events},
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        self.counts = state["counts"]
+        self.per_step = state["per_step"]
+        self.events = {t: [e] for t, e in state["events"].items()}
+        self.n_events = {t: int(e.shape[0]) for t, e in state["events"].items()}
+
+
+@attrs.define
+class Run:
+    """A network being run from a config, with its output folder."""
+
+    net: Network
+    config_text: str
+    out: Path
+    monitor: SpikeMonitor
+    target: int = 0
+    seconds: float = 0.0
+    steps_run: int = 0
+
+    def advance(self, *, checkpoint_every: int | None = None, progress: bool = True) -> None:
+        """Run until iteration ``target``, checkpointing every ``checkpoint_every`` iterations."""
+        steps = self.target - self.net.iteration
+        bar = tqdm(total=steps, disable=not progress, unit="step", desc="conex run")
+        with torch.no_grad():
+            for _ in range(steps):
+                start = time.perf_counter()
+                self.net.simulate_iteration()
+                self.seconds += time.perf_counter() - start
+                self.steps_run += 1
+                self.monitor.observe(self.net)
+                bar.update()
+                if checkpoint_every and self.net.iteration % checkpoint_every == 0:
+                    self.checkpoint()
+        bar.close()
+
+    def checkpoint(self) -> Path:
+        return save_checkpoint(
+            self.out / CHECKPOINT,
+            self.net,
+            config=self.config_text,
+            plugins=_plugin_versions(),
+            monitor=self.monitor.state(),
+            timing={"seconds": self.seconds, "steps": self.steps_run},
+            target=self.target,
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Rates per group, weight statistics per plastic synapse, time per step."""
+        net = self.net
+        duration_s = max(net.iteration, 1) * net.dt / 1000.0
+        rates = {tag: float(c.sum()) / (c.numel() * duration_s) for tag, c in self.monitor.counts.items()}
+        weights = {}
+        for syn in net.synapse_groups:
+            w = getattr(syn, "weights", None)
+            if isinstance(w, torch.Tensor):
+                values = (w.coalesce().values() if w.is_sparse else w).detach().float().cpu()
+                weights[syn.label().removeprefix("synapse ")] = {
+                    "mean": float(values.mean()),
+                    "std": float(values.std()) if values.numel() > 1 else 0.0,
+                    "min": float(values.min()),
+                    "max": float(values.max()),
+                }
+        return {
+            "iterations": net.iteration,
+            "dt_ms": net.dt,
+            "device": str(net.device),
+            "rates_hz": rates,
+            "weights": weights,
+            "ms_per_step": 1000.0 * self.seconds / max(self.steps_run, 1),
+            "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+            "torch": torch.__version__,
+        }
+
+    def save_results(self, plots: bool = True) -> list[Path]:
+        """Write recorded data, the summary and (with matplotlib installed) plots into ``out``."""
+        written = [self.checkpoint()]
+        spikes = {t: self.monitor.event_tensor(t) for t in self.monitor.events}
+        torch.save({"spikes": spikes, "spikes_per_step": self.monitor.per_step}, self.out / "spikes.pt")
+        recorded = _recordings(self.net)
+        if recorded:
+            torch.save(recorded, self.out / "recordings.pt")
+            written.append(self.out / "recordings.pt")
+        (self.out / "summary.json").write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")
+        written += [self.out / "spikes.pt", self.out / "summary.json"]
+        if plots:
+            from conex.report import plot_run
+
+            written += plot_run(self.net, self.monitor, self.out)
+        return written
+
+
+def _recordings(net: Network) -> dict[str, dict[str, torch.Tensor]]:
+    found = {}
+    for obj in net._objects:
+        for priority, behavior in obj.behavior.items():
+            recorded: Callable[[], dict[str, torch.Tensor]] | None = getattr(behavior, "recorded", None)
+            if callable(recorded):
+                found[f"{obj.label()}/{type(behavior).__name__}@{priority}"] = recorded()
+    return found
+
+
+def _plugin_versions() -> dict[str, str | None]:
+    return {p.name: p.version for p in get_registry().plugins}
+
+
+def _prepare_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ConexError(f"{out} exists and is not empty: choose another --out, or pass --overwrite")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def start_run(
+    config_path: Path,
+    out: Path,
+    steps: int,
+    *,
+    device: str | None = None,
+    seed: int | None = None,
+    overwrite: bool = False,
+) -> Run:
+    """Build and initialize the network of ``config_path`` to run ``steps`` steps into ``out``."""
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: no such file") from None
+    config = parse_config(text, source=str(config_path))
+    net = build_network(config, device=device, seed=seed)
+    net.initialize()
+    _prepare_out(out, overwrite)
+    (out / CONFIG).write_text(text, encoding="utf-8")
+    return Run(net, text, out, SpikeMonitor(net), target=steps)
+
+
+def resume_run(out: Path, *, steps: int | None = None, device: str | None = None) -> Run:
+    """Rebuild the network stored in ``out``'s checkpoint and restore its state exactly.
+
+    The run continues to the iteration planned when it started, or ``steps`` further steps.
+    """
+    payload = load_checkpoint(out / CHECKPOINT)
+    state = payload["state"]
+    net = build_network(parse_config(payload["config"], source=f"{out / CHECKPOINT}:config"), device=device)
+    net.initialize()
+    restore_state(net, state)
+    monitor = SpikeMonitor(net)
+    monitor.load(payload["monitor"])
+    missing = {name: v for name, v in payload.get("plugins", {}).items() if _plugin_versions().get(name) != v}
+    if missing:
+        changes = ", ".join(f"{n} {v} -> {_plugin_versions().get(n)}" for n, v in missing.items())
+        tqdm.write(f"warning: plugin versions differ from the checkpoint's: {changes}")
+    target = payload["target"] if steps is None else net.iteration + steps
+    run = Run(net, payload["config"], out, monitor, target=target)
+    run.seconds, run.steps_run = payload["timing"]["seconds"], payload["timing"]["steps"]
+    return run
