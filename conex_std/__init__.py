@@ -14,6 +14,19 @@ __all__ = ["BEHAVIOR_MODULES", "behavior_classes"]
 
 BEHAVIOR_MODULES: tuple[str, ...] = (
     "conex_std.neurons.inputs",
+    "conex_std.neurons.axon",
+    "conex_std.neurons.dendrite",
+    "conex_std.neurons.dynamics",
+    "conex_std.neurons.firing",
+    "conex_std.neurons.homeostasis",
+    "conex_std.neurons.traces",
+    "conex_std.neurons.noise",
+    "conex_std.network.time",
+    "conex_std.network.neuromodulators",
+    "conex_std.recording",
+    "conex_std.synapses.specs",
+    "conex_std.synapses.dendrites",
+    "conex_std.synapses.learning",
 )
 
 

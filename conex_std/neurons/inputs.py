@@ -6,9 +6,10 @@ from typing import Any
 
 import torch
 
-from conex import Behavior, Phase, param
+from conex import Behavior, Phase, ge, param
+from conex_std.neurons.vectors import neuron_vector
 
-__all__ = ["SpikeTrainInput"]
+__all__ = ["PoissonInput", "SpikeTrainInput"]
 
 
 class SpikeTrainInput(Behavior):
@@ -39,3 +40,55 @@ class SpikeTrainInput(Behavior):
         if self.loop:
             row %= self._train.shape[0]
         neurons.spikes = self._train[row] if row < self._train.shape[0] else self._silent
+
+
+class PoissonInput(Behavior):
+    """Poisson rate coding: each neuron spikes with probability ``rate * dt / 1000`` per iteration.
+
+    ``rate = intensity * scale`` in Hz (``dt`` in ms), drawn independently per neuron and
+    iteration from the network's generator, so the same seed gives the same spikes. Present a new
+    stimulus by assigning ``group.intensity = x`` (a tensor, array or number with ``size``
+    elements in any layout, e.g. a 28x28 image for a 784-neuron group); it is checked and
+    converted to a ``(size,)`` tensor at the next iteration. In-place edits of ``group.intensity``
+    take effect too, but are not checked.
+
+    Example: MNIST pixels in [0, 255] with ``scale=0.25`` give Diehl & Cook's rates up to 63.75 Hz.
+    """
+
+    priority = Phase.INPUT
+    category = "neuron"
+    provides = ("spikes", "intensity")
+
+    intensity: Any = param(0.0, positional=True, doc="initial intensity: number, fill mode or size values, >= 0")
+    scale: float = param(1.0, check=ge(0), unit="Hz", doc="firing rate per unit of intensity")
+
+    def initialize(self, neurons: Any) -> None:
+        neurons.intensity = self._accept(neurons, self.intensity)
+        self._probability = neurons.vector(0)
+        self._draw = neurons.vector(0)
+        neurons.spikes = neurons.vector(0, dtype=torch.bool)
+
+    def _accept(self, neurons: Any, value: Any) -> torch.Tensor:
+        """``value`` as a checked ``(size,)`` intensity tensor, remembered as the last one checked."""
+        intensity = neuron_vector(self, neurons, "intensity", value)
+        low = float(intensity.min()) if intensity.numel() else 0.0
+        if not low >= 0:
+            raise self.parameter_error(neurons, "intensity", low, "values >= 0 (a rate in Hz is intensity * scale)")
+        top_rate = float(intensity.max()) * self.scale
+        if top_rate * neurons.network.dt / 1000.0 > 1.0:
+            limit = 1000.0 / neurons.network.dt
+            raise self.parameter_error(
+                neurons,
+                "intensity",
+                f"max rate {top_rate} Hz",
+                f"rates <= {limit} Hz (one spike per {neurons.network.dt} ms step)",
+            )
+        self._checked = intensity
+        return intensity
+
+    def forward(self, neurons: Any) -> None:
+        if neurons.intensity is not self._checked:
+            neurons.intensity = self._accept(neurons, neurons.intensity)
+        net = neurons.network
+        torch.mul(neurons.intensity, self.scale * net.dt / 1000.0, out=self._probability)
+        neurons.spikes = self._draw.uniform_(generator=net.generator) < self._probability

@@ -70,10 +70,12 @@ def pair_stdp(
     positive_bound: Bound,
     negative_bound: Bound,
 ) -> torch.Tensor:
-    """Pair-based STDP (SPEC 3)::
+    """Pair-based STDP (SPEC 3).
 
-    dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w)
-       - a_minus * correlate(pre_spike, post_trace) * negative_bound(w)
+    The change of every weight in this iteration::
+
+        dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w)
+           - a_minus * correlate(pre_spike, post_trace) * negative_bound(w)
     """
     potentiation = correlate(pre_trace, post_spike) * positive_bound(w, w_min, w_max)
     depression = correlate(pre_spike, post_trace) * negative_bound(w, w_min, w_max)
@@ -90,7 +92,9 @@ def symmetric_istdp(
     alpha: float,
     sign: float,
 ) -> torch.Tensor:
-    """Symmetric inhibitory STDP (Vogels et al. 2011, SPEC 3)::
+    """Symmetric inhibitory STDP (Vogels et al. 2011, SPEC 3).
+
+    The change of every weight in this iteration::
 
         dw = lr * (correlate(pre_spike, (alpha - post_trace) * sign) + correlate(pre_trace, post_spike))
 

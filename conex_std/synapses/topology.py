@@ -39,7 +39,7 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior
 
-__all__ = ["LAYOUTS", "Conv2d", "Dense", "Lateral", "Local2d", "One2One", "Sparse", "Topology"]
+__all__ = ["LAYOUTS", "Conv2d", "Dense", "Lateral", "Local2d", "One2One", "Sparse", "Topology", "infer_topology"]
 
 
 class Topology:
@@ -292,6 +292,37 @@ class Lateral(Topology):
         volume = self._float(pre).view(1, 1, *self.synapse.src_shape)
         return F.conv3d(volume, self.synapse.weights, padding=self.padding).view(-1)
 
+    def incoming_sum(self) -> torch.Tensor:
+        """The kernel's sum for every neuron (zero padding at the borders is ignored, as for Conv2d)."""
+        return self.synapse.weights.sum().expand(self.synapse.dst.size)
+
+    def normalize(self, norm: float) -> None:
+        w = self.synapse.weights
+        w.mul_(norm / _safe(w.sum()))
+
 
 LAYOUTS: dict[str, type[Topology]] = {t.name: t for t in (Dense, Sparse, One2One, Conv2d, Local2d)}
 """The topologies learning rules run on, by name (Lateral carries current only)."""
+
+
+_BY_DIM: dict[int, type[Topology]] = {1: One2One, 2: Dense, 3: Local2d, 4: Conv2d, 5: Lateral}
+
+
+def infer_topology(behavior: Behavior, synapse: Any) -> Topology:
+    """Bind the topology that ``synapse.weights`` is laid out in, for behaviors that work on any layout.
+
+    A sparse layout means :class:`Sparse`; otherwise the number of dimensions decides:
+    1 -> :class:`One2One`, 2 -> :class:`Dense`, 3 -> :class:`Local2d`, 4 -> :class:`Conv2d`,
+    5 -> :class:`Lateral`. The bound topology checks the weights against the groups as usual.
+    """
+    weights = getattr(synapse, "weights", None)
+    if weights is None:
+        raise behavior.error(synapse, "needs weights, which WeightInitializer provides")
+    if weights.layout != torch.strided:
+        return Sparse(behavior, synapse)
+    layout = _BY_DIM.get(weights.dim())
+    if layout is None:
+        raise behavior.error(
+            synapse, f"weights: expected 1 to 5 dimensions or a sparse matrix, got shape {tuple(weights.shape)}"
+        )
+    return layout(behavior, synapse)

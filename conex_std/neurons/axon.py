@@ -1,0 +1,88 @@
+"""The axon: a neuron group's recent spike history, from which synapses read delayed spikes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from conex import Behavior, Phase, ge, param
+from conex.errors import bad_parameter
+
+__all__ = ["NeuronAxon"]
+
+DENDRITES = ("Proximal", "Distal", "Apical")
+
+
+class NeuronAxon(Behavior):
+    """Keeps the last ``max_delay`` iterations of ``neurons.spikes`` and serves them with per-neuron delays.
+
+    Runs after firing (380 > 340) and sets ``neurons.axon = self``. :meth:`get_spike` with delay 0 gives
+    this iteration's spikes, delay d those of d iterations ago (all False before the run began). The
+    history is a ring buffer ``(max_delay, size)`` of bools: each iteration overwrites its oldest row.
+
+    With ``have_trace`` (by default: when the group has a ``trace``, e.g. from :class:`SpikeTrace`, which
+    runs before the axon) ``neurons.trace`` is kept the same way and served by :meth:`get_spike_trace`.
+
+    The ``*_min_delay`` parameters are CoNeX's: the smallest source delay of the group's efferent
+    Proximal/Distal/Apical synapses, for code that wants it; :meth:`update_min_delay` recomputes them
+    from the synapses.
+    """
+
+    priority = Phase.NEURON_AXON
+    category = "neuron"
+    requires = ("spikes",)
+    provides = ("axon",)
+
+    max_delay: int = param(1, check=ge(1), unit="iterations", doc="iterations of spike history kept (delays < it)")
+    proximal_min_delay: int = param(0, check=ge(0), unit="iterations", doc="smallest delay of Proximal synapses")
+    distal_min_delay: int = param(0, check=ge(0), unit="iterations", doc="smallest delay of Distal synapses")
+    apical_min_delay: int = param(0, check=ge(0), unit="iterations", doc="smallest delay of Apical synapses")
+    have_trace: bool | None = param(None, doc="also keep neurons.trace; None: when the group has a trace")
+
+    def validate(self) -> None:
+        for kind in DENDRITES:
+            name = f"{kind.lower()}_min_delay"
+            if getattr(self, name) >= self.max_delay:
+                raise bad_parameter(type(self).__name__, name, getattr(self, name), f"< max_delay = {self.max_delay}")
+
+    def initialize(self, neurons: Any) -> None:
+        device = neurons.network.device
+        self.size = neurons.size
+        self.spike_history = torch.zeros((self.max_delay, neurons.size), dtype=torch.bool, device=device)
+        self.trace_history = None
+        if self.have_trace or (self.have_trace is None and hasattr(neurons, "trace")):
+            if not isinstance(getattr(neurons, "trace", None), torch.Tensor):
+                raise self.error(neurons, "have_trace=True needs neurons.trace, which SpikeTrace provides")
+            self.trace_history = neurons.vector().expand(self.max_delay, -1).clone()
+        self._columns = torch.arange(neurons.size, device=device)
+        self._head = 0
+        neurons.axon = self
+
+    def _read(self, history: torch.Tensor, delay: torch.Tensor) -> torch.Tensor:
+        rows = torch.remainder(self._head - delay, self.max_delay)
+        return history.view(-1)[rows.mul_(self.size).add_(self._columns)]
+
+    def get_spike(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
+        """``(size,)`` bools: neuron i's spike of ``delay[i]`` iterations ago (``0 <= delay < max_delay``)."""
+        return self._read(self.spike_history, delay)
+
+    def get_spike_trace(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
+        """``(size,)``: neuron i's ``trace`` of ``delay[i]`` iterations ago (needs ``have_trace``)."""
+        if self.trace_history is None:
+            raise self.error(neurons, "get_spike_trace needs have_trace=True (and a SpikeTrace on the group)")
+        return self._read(self.trace_history, delay)
+
+    def update_min_delay(self, neurons: Any) -> None:
+        """Set each ``*_min_delay`` to the smallest ``src_delay`` of the group's efferent synapses of that kind."""
+        for kind in DENDRITES:
+            synapses = neurons.efferent_synapses.get(kind, [])
+            if synapses:
+                smallest = min(int(s.src_delay.min()) for s in synapses)
+                setattr(self, f"{kind.lower()}_min_delay", smallest)
+
+    def forward(self, neurons: Any) -> None:
+        self._head = (self._head + 1) % self.max_delay
+        self.spike_history[self._head].copy_(neurons.spikes)
+        if self.trace_history is not None:
+            self.trace_history[self._head].copy_(neurons.trace)

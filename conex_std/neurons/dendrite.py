@@ -1,0 +1,148 @@
+"""Dendrites: gather the afferent synapses' currents (with their dendritic delays) and combine them into ``I``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from conex import Behavior, Phase, ge, gt, param
+from conex.errors import bad_parameter
+from conex_std.synapses.specs import check_delays
+
+__all__ = ["SimpleDendriteStructure", "SimpleDendriteComputation"]
+
+DENDRITES = ("Proximal", "Distal", "Apical")
+
+
+class SimpleDendriteStructure(Behavior):
+    """Gathers the afferent synapses' currents, by dendrite and after their ``dst_delay``, into ``I_proximal`` etc.
+
+    Sums the ``I`` of the synapses tagged ``Proximal``, ``Distal`` and ``Apical`` into
+    ``neurons.I_proximal``, ``I_distal`` and ``I_apical`` ``(size,)``. A synapse's current of iteration t
+    with ``dst_delay[j] = d`` reaches neuron j in iteration t+d. Each dendrite keeps ``<Kind>_max_delay``
+    iterations of pending input (delays must be smaller); 0 switches that dendrite off (its current
+    stays 0, and a synapse tagged for it is an error). The ``*_min_delay`` parameters are CoNeX's: the
+    smallest ``dst_delay`` of each kind, for code that wants it; :meth:`update_min_delay` recomputes
+    them from the synapses.
+    """
+
+    priority = Phase.DENDRITE_STRUCTURE
+    category = "neuron"
+    provides = ("I_proximal", "I_distal", "I_apical")
+
+    Proximal_max_delay: int = param(1, check=ge(0), unit="iterations", doc="Proximal input buffer; 0: no proximal")
+    Distal_max_delay: int = param(1, check=ge(0), unit="iterations", doc="Distal input buffer; 0: no distal")
+    Apical_max_delay: int | None = param(
+        None, check=ge(0), unit="iterations", doc="Apical input buffer; None: Distal_max_delay + 1; 0: no apical"
+    )
+    proximal_min_delay: int = param(0, check=ge(0), unit="iterations", doc="smallest Proximal dst_delay")
+    distal_min_delay: int = param(0, check=ge(0), unit="iterations", doc="smallest Distal dst_delay")
+    apical_min_delay: int | None = param(
+        None, check=ge(0), unit="iterations", doc="smallest Apical dst_delay; None: distal_min_delay + 1"
+    )
+
+    def validate(self) -> None:
+        apical_max = self.Distal_max_delay + 1 if self.Apical_max_delay is None else self.Apical_max_delay
+        apical_min = self.distal_min_delay + 1 if self.apical_min_delay is None else self.apical_min_delay
+        self.max_delays = {"Proximal": self.Proximal_max_delay, "Distal": self.Distal_max_delay, "Apical": apical_max}
+        self.min_delays = {"Proximal": self.proximal_min_delay, "Distal": self.distal_min_delay, "Apical": apical_min}
+        for kind in DENDRITES:
+            if self.max_delays[kind] and self.min_delays[kind] >= self.max_delays[kind]:
+                raise bad_parameter(
+                    type(self).__name__,
+                    f"{kind.lower()}_min_delay",
+                    self.min_delays[kind],
+                    f"< {kind}_max_delay = {self.max_delays[kind]}",
+                )
+
+    def initialize(self, neurons: Any) -> None:
+        net = neurons.network
+        self._columns = torch.arange(neurons.size, device=net.device)
+        self._buffers: dict[str, torch.Tensor] = {}
+        for kind in DENDRITES:
+            length = self.max_delays[kind]
+            synapses = neurons.afferent_synapses.get(kind, [])
+            if synapses and not length:
+                raise self.parameter_error(
+                    neurons, f"{kind}_max_delay", 0, f">= 1: {synapses[0].label()} is tagged {kind}"
+                )
+            for synapse in synapses:
+                if not isinstance(getattr(synapse, "I", None), torch.Tensor):
+                    raise self.error(neurons, f"{kind} {synapse.label()} has no current I: give it a dendritic input")
+                check_delays(self, synapse, "dst_delay", neurons.size, length, f"{kind}_max_delay of {neurons.label()}")
+            if length:
+                self._buffers[kind] = torch.zeros((length, neurons.size), dtype=net.def_dtype, device=net.device)
+            setattr(neurons, f"I_{kind.lower()}", neurons.vector())
+        self._step = 0
+
+    def update_min_delay(self, neurons: Any) -> None:
+        """Set each kind's min delay to the smallest ``dst_delay`` of the group's afferent synapses of that kind."""
+        for kind in DENDRITES:
+            synapses = neurons.afferent_synapses.get(kind, [])
+            if synapses:
+                self.min_delays[kind] = min(int(s.dst_delay.min()) for s in synapses)
+
+    def forward(self, neurons: Any) -> None:
+        size = neurons.size
+        for kind, buffer in self._buffers.items():
+            length = buffer.shape[0]
+            now = self._step % length
+            flat = buffer.view(-1)
+            for synapse in neurons.afferent_synapses.get(kind, []):
+                slots = torch.remainder(synapse.dst_delay + now, length)
+                flat.index_add_(0, slots.mul_(size).add_(self._columns), synapse.I)
+            getattr(neurons, f"I_{kind.lower()}").copy_(buffer[now])
+            buffer[now].zero_()
+        self._step += 1
+
+
+class SimpleDendriteComputation(Behavior):
+    """Combines the dendrites into ``neurons.I``: proximal input drives, apical and distal input only prime.
+
+    Each iteration::
+
+        I = I * (1 - dt / I_tau)            (I = 0 when I_tau is None)
+        I += I_proximal
+        I += tau / R * tanh(I_apical) * max(v_rest + apical_provocativeness * (threshold - v_rest) - v, 0)
+        I += tau / R * tanh(I_distal) * max(v_rest + distal_provocativeness * (threshold - v_rest) - v, 0)
+
+    Apical and distal input only prime a neuron: at most they push ``v`` towards the fraction
+    ``provocativeness`` of the way from rest to threshold (``tau``, ``R`` default to 1 when the group
+    has none). A ``None`` provocativeness ignores that dendrite.
+    """
+
+    priority = Phase.DENDRITE_COMPUTATION
+    category = "neuron"
+    provides = ("I",)
+
+    I_tau: float | None = param(None, check=gt(0), unit="ms", doc="decay time constant of I; None: I is reset")
+    apical_provocativeness: float | None = param(None, doc="how far apical input may push v towards threshold")
+    distal_provocativeness: float | None = param(None, doc="how far distal input may push v towards threshold")
+
+    def initialize(self, neurons: Any) -> None:
+        self._priming = [
+            (f"I_{kind}", level)
+            for kind, level in (("apical", self.apical_provocativeness), ("distal", self.distal_provocativeness))
+            if level is not None
+        ]
+        self.requires = ("I_proximal", "I_distal", "I_apical") + (("v", "v_rest", "threshold") if self._priming else ())
+        dt = neurons.network.dt
+        if self.I_tau is not None and self.I_tau < dt:
+            raise self.parameter_error(neurons, "I_tau", self.I_tau, f">= dt = {dt} ms (a shorter one oscillates)")
+        self._keep = None if self.I_tau is None else 1.0 - dt / self.I_tau
+        neurons.I = neurons.vector()
+
+    def forward(self, neurons: Any) -> None:
+        current = neurons.I
+        if self._keep is None:
+            current.zero_()
+        else:
+            current.mul_(self._keep)
+        current.add_(neurons.I_proximal)
+        if self._priming:
+            gain = getattr(neurons, "tau", 1.0) / getattr(neurons, "R", 1.0)
+            for name, level in self._priming:
+                limit = neurons.v_rest + level * (neurons.threshold - neurons.v_rest)
+                room = torch.clamp(limit - neurons.v, min=0)
+                current.add_(torch.tanh(getattr(neurons, name)) * room * gain)

@@ -1,0 +1,62 @@
+"""Membrane dynamics: how a neuron group's voltage evolves under its input current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from conex import Behavior, ParameterError, Phase, gt, param
+from conex.errors import parameter_message
+from conex_std.neurons.vectors import neuron_vector
+
+__all__ = ["LIF"]
+
+
+class LIF(Behavior):
+    """Leaky integrate-and-fire dynamics: ``tau * dv/dt = v_rest - v + R * I`` (forward Euler).
+
+    Each iteration ``v += (v_rest - v + R * I) * dt / tau``. Spiking and reset are :class:`Fire`'s
+    (and :class:`KWTA`'s) work, so the dynamics can be combined with other firing rules.
+
+    At initialize it sets on the group ``v`` (``init_v``), ``spikes`` (``init_s``, else none),
+    ``I`` (zeros, unless a dendrite behavior already made it), ``threshold`` as a ``(size,)``
+    tensor that homeostasis behaviors may move, and the floats ``R``, ``tau``, ``v_rest`` and
+    ``v_reset``; each step reads them back from the group, so changing ``neurons.tau`` takes effect.
+
+    Shape: ``v``, ``I``, ``threshold``: ``(size,)`` floats; ``spikes``: ``(size,)`` bool.
+    """
+
+    priority = Phase.NEURON_DYNAMICS
+    category = "neuron"
+    provides = ("v", "spikes", "I", "threshold", "v_reset", "v_rest", "tau", "R")
+
+    R: float = param(1.0, positional=True, check=gt(0), doc="membrane resistance (input current scale)")
+    threshold: float = param(-55.0, positional=True, unit="mV", doc="firing threshold")
+    tau: float = param(10.0, positional=True, check=gt(0), unit="ms", doc="membrane time constant")
+    v_reset: float = param(-70.0, positional=True, unit="mV", doc="voltage right after a spike")
+    v_rest: float = param(-65.0, positional=True, unit="mV", doc="resting voltage, reached without input")
+    init_v: Any = param(None, unit="mV", doc="initial voltage: number, fill mode or (size,) tensor; default v_rest")
+    init_s: Any = param(None, doc="initial spikes: (size,) bool tensor; default none")
+
+    def validate(self) -> None:
+        if not self.threshold > self.v_reset:
+            expected = f"a float > v_reset ({self.v_reset})"
+            raise ParameterError(parameter_message(type(self).__name__, "threshold", self.threshold, expected))
+
+    def initialize(self, neurons: Any) -> None:
+        neurons.R, neurons.tau = self.R, self.tau
+        neurons.v_rest, neurons.v_reset = self.v_rest, self.v_reset
+        neurons.threshold = neurons.vector(self.threshold)
+        neurons.v = neuron_vector(self, neurons, "init_v", self.v_rest if self.init_v is None else self.init_v)
+        if self.init_s is None:
+            neurons.spikes = neurons.vector(0, dtype=torch.bool)
+        else:
+            neurons.spikes = neuron_vector(self, neurons, "init_s", self.init_s, dtype=torch.bool)
+        if getattr(neurons, "I", None) is None:
+            neurons.I = neurons.vector(0)
+
+    def forward(self, neurons: Any) -> None:
+        step = neurons.network.dt / neurons.tau
+        # v + (v_rest - v + R*I) * step, rearranged to update v in place without temporaries
+        neurons.v.mul_(1.0 - step).add_(neurons.I, alpha=neurons.R * step).add_(neurons.v_rest * step)

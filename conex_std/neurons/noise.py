@@ -1,0 +1,39 @@
+"""Noise added to the membrane voltage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conex import Behavior, ParameterError, Phase, param
+from conex.fill import parse_fill
+
+__all__ = ["InherentNoise"]
+
+
+class InherentNoise(Behavior):
+    """Adds ``scale * noise + offset`` to ``v`` every iteration, ``noise`` drawn afresh as ``mode`` says.
+
+    ``mode`` is a fill mode (``"rand"``: uniform in [0, 1); ``"normal(0, 1)"``...), drawn from the
+    network's generator. It runs before the dynamics (priority 250).
+    """
+
+    priority = Phase.NOISE
+    category = "neuron"
+    requires = ("v",)
+
+    mode: str = param("rand", doc="fill mode of the noise, e.g. 'rand' or 'normal(0, 1)'")
+    scale: float = param(1.0, unit="mV", doc="factor on the drawn noise")
+    offset: float = param(0.0, unit="mV", doc="constant added each iteration")
+
+    def validate(self) -> None:
+        try:
+            self._mode = parse_fill(self.mode)
+        except ValueError as exc:
+            raise ParameterError(f"{type(self).__name__}.mode: {exc}") from None
+
+    def initialize(self, neurons: Any) -> None:
+        self._noise = neurons.vector(0)
+
+    def forward(self, neurons: Any) -> None:
+        noise = self._mode.apply(self._noise, neurons.network.generator)
+        neurons.v.add_(noise, alpha=self.scale).add_(self.offset)

@@ -1,0 +1,35 @@
+"""Spike traces on neuron groups: a low-pass filtered copy of the spikes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conex import Behavior, Phase, gt, param
+
+__all__ = ["SpikeTrace"]
+
+
+class SpikeTrace(Behavior):
+    """The group's spike trace: ``trace += spike_scale * spikes``, then ``trace -= trace / tau_s * dt``.
+
+    Runs after firing (priority 360), so ``neurons.trace`` includes this iteration's spikes; a
+    :class:`NeuronAxon` with history can then carry it to delayed synapses.
+
+    Shape: ``trace``: ``(size,)`` float.
+    """
+
+    priority = Phase.SPIKE_TRACE
+    category = "neuron"
+    requires = ("spikes",)
+    provides = ("trace",)
+
+    tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="trace decay time constant")
+    spike_scale: float = param(1.0, doc="increase of the trace per spike")
+
+    def initialize(self, neurons: Any) -> None:
+        neurons.trace = neurons.vector(0)
+
+    def forward(self, neurons: Any) -> None:
+        trace = neurons.trace
+        trace.add_(neurons.spikes, alpha=self.spike_scale)
+        trace.mul_(1.0 - neurons.network.dt / self.tau_s)

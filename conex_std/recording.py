@@ -1,0 +1,194 @@
+"""Recorders: keep a bounded history of chosen variables of a network object.
+
+Both recorders preallocate a ring buffer at initialize and overwrite the oldest entries once it is
+full, so memory stays fixed however long the simulation runs. Read the history back in
+chronological order with ``recorder.data(name)``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from conex import Behavior, ParameterError, ParameterTypeError, Phase, ge, param
+from conex.errors import parameter_message
+
+__all__ = ["EventRecorder", "Recorder", "RingBuffer"]
+
+_SCALAR_DTYPES = {bool: torch.bool, int: torch.int64}  # other numbers: the network's float dtype
+
+
+class RingBuffer:
+    """A fixed-size buffer of rows of one shape; once full, new rows overwrite the oldest.
+
+    Args:
+        capacity: number of rows kept.
+        row_shape: shape of one row.
+        dtype, device: of the storage, allocated once here.
+    """
+
+    def __init__(self, capacity: int, row_shape: Sequence[int], dtype: torch.dtype, device: torch.device) -> None:
+        self.storage = torch.zeros((capacity, *row_shape), dtype=dtype, device=device)
+        self.capacity = capacity
+        self.written = 0
+        self._offsets = torch.arange(capacity, device=device)
+
+    def __len__(self) -> int:
+        """Rows kept (at most ``capacity``)."""
+        return min(self.written, self.capacity)
+
+    def append(self, row: torch.Tensor | float) -> None:
+        """Write one row (a tensor of ``row_shape`` or a number for scalar rows)."""
+        self.storage[self.written % self.capacity] = row
+        self.written += 1
+
+    def extend(self, rows: torch.Tensor) -> None:
+        """Write ``rows`` (shape ``(n, *row_shape)``) in order; only the last ``capacity`` can stay."""
+        count = rows.shape[0]
+        kept = min(count, self.capacity)
+        start = self.written + count - kept
+        positions = self._offsets[:kept].add(start).remainder_(self.capacity)
+        self.storage[positions] = rows[count - kept :]
+        self.written += count
+
+    def ordered(self) -> torch.Tensor:
+        """A copy of the kept rows, oldest first: shape ``(len(self), *row_shape)``."""
+        if self.written <= self.capacity:
+            return self.storage[: self.written].clone()
+        start = self.written % self.capacity
+        return torch.cat((self.storage[start:], self.storage[:start]))
+
+    def clear(self) -> None:
+        """Forget every row (the storage is kept)."""
+        self.written = 0
+
+
+def _variable_names(owner: str, variables: Any) -> tuple[str, ...]:
+    """``variables`` (a name or a sequence of names) as a tuple of distinct non-empty names."""
+    names = (variables,) if isinstance(variables, str) else variables
+    expected = "a variable name or a sequence of distinct names, e.g. ('v', 'spikes')"
+    if not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
+        raise ParameterTypeError(parameter_message(owner, "variables", variables, expected))
+    if not names or not all(n.strip() for n in names) or len(set(names)) != len(names):
+        raise ParameterError(parameter_message(owner, "variables", variables, expected))
+    return tuple(names)
+
+
+class _Recording(Behavior):
+    """What both recorders share: the variable names, how to read them, the read API."""
+
+    priority = Phase.RECORDER
+    category = "any"
+    initialize_last = True  # after spike catchers, so synapse variables such as pre_spike exist
+
+    def validate(self) -> None:
+        self._names = _variable_names(type(self).__name__, self.variables)
+
+    def _read(self, host: Any, name: str) -> Any:
+        try:
+            return functools.reduce(getattr, name.split("."), host)
+        except AttributeError:
+            raise self.error(host, f"has no variable {name!r} to record") from None
+
+    def data(self, name: str) -> torch.Tensor:
+        """The kept history of variable ``name``, oldest first (a copy)."""
+        if name not in self._rings:
+            raise KeyError(f"{type(self).__name__} records {', '.join(self._names)}, not {name!r}")
+        return self._rings[name].ordered()
+
+    def clear(self) -> None:
+        """Forget everything recorded so far (memory stays allocated)."""
+        for ring in self._rings.values():
+            ring.clear()
+
+
+class Recorder(_Recording):
+    """Keeps the last ``max_steps`` samples of chosen variables of its host, one every ``every`` iterations.
+
+    A sample is taken in iterations that are multiples of ``every``. Variables are attribute
+    paths on the host (``"v"``, ``"spikes"``, ``"weights"``, ``"src.trace"``, or on the network
+    ``"dopamine_concentration"``); a number is recorded as a 0-d tensor.
+
+    Read API: ``data(name)`` is a ``(n_recorded, *variable_shape)`` tensor, oldest first;
+    ``iterations`` holds the matching iteration numbers; ``n_recorded`` counts them.
+    """
+
+    variables: Any = param(("v",), positional=True, doc="variable name(s) on the host to record")
+    every: int = param(1, check=ge(1), unit="iterations", doc="record in iterations that are multiples of this")
+    max_steps: int = param(1000, check=ge(1), doc="samples kept per variable; older ones are overwritten")
+
+    def initialize(self, host: Any) -> None:
+        net = host.network
+        self._rings: dict[str, RingBuffer] = {}
+        self._shapes: dict[str, tuple[int, ...]] = {}
+        for name in self._names:
+            value = self._read(host, name)
+            if isinstance(value, torch.Tensor):
+                shape, dtype = tuple(value.shape), value.dtype
+            elif isinstance(value, (bool, int, float)):
+                shape, dtype = (), _SCALAR_DTYPES.get(type(value), net.def_dtype)
+            else:
+                kind = type(value).__name__
+                raise self.error(host, f"cannot record {name!r}: expected a tensor or a number, got {kind}")
+            self._shapes[name] = shape
+            self._rings[name] = RingBuffer(self.max_steps, shape, dtype, net.device)
+        self._iterations = RingBuffer(self.max_steps, (), torch.int64, torch.device("cpu"))
+
+    def forward(self, host: Any) -> None:
+        iteration = host.network.iteration
+        if iteration % self.every:
+            return
+        for name, ring in self._rings.items():
+            value = self._read(host, name)
+            if isinstance(value, torch.Tensor) and tuple(value.shape) != self._shapes[name]:
+                raise self.error(
+                    host, f"variable {name!r} changed shape from {self._shapes[name]} to {tuple(value.shape)}"
+                )
+            ring.append(value)
+        self._iterations.append(iteration)
+
+    @property
+    def n_recorded(self) -> int:
+        """Number of samples kept (at most ``max_steps``)."""
+        return len(self._iterations)
+
+    @property
+    def iterations(self) -> torch.Tensor:
+        """``(n_recorded,)`` iteration numbers of the kept samples, oldest first."""
+        return self._iterations.ordered()
+
+    def clear(self) -> None:
+        super().clear()
+        self._iterations.clear()
+
+
+class EventRecorder(_Recording):
+    """Records spike-like variables as events ``(iteration, neuron index)``, keeping the last ``max_events``.
+
+    An event is a nonzero (``True``) entry; its index is the flat index into the variable
+    (depth-major for neuron groups). ``data(name)`` is an ``(n_events, 2)`` int64 tensor of
+    ``[iteration, index]`` rows, oldest first (within an iteration, by index).
+    """
+
+    variables: Any = param(("spikes",), positional=True, doc="variable name(s) on the host to record")
+    max_events: int = param(100_000, check=ge(1), doc="events kept per variable; older ones are overwritten")
+
+    def initialize(self, host: Any) -> None:
+        device = host.network.device
+        self._rings = {}
+        for name in self._names:
+            value = self._read(host, name)
+            if not isinstance(value, torch.Tensor):
+                kind = type(value).__name__
+                raise self.error(host, f"cannot record events of {name!r}: expected a tensor, got {kind}")
+            self._rings[name] = RingBuffer(self.max_events, (2,), torch.int64, device)
+
+    def forward(self, host: Any) -> None:
+        iteration = host.network.iteration
+        for name, ring in self._rings.items():
+            index = torch.nonzero(self._read(host, name).reshape(-1)).squeeze(1)
+            events = torch.stack((torch.full_like(index, iteration), index), dim=1)
+            ring.extend(events)

@@ -1,0 +1,368 @@
+"""Learning rules for every topology: each rule written once, laid out by a topology.
+
+A learning behavior is a rule composed with a topology (:mod:`.topology`). The rule
+(:class:`PairSTDP`, :class:`SymmetricISTDP`, :class:`RSTDP`) computes the weight change from the
+synapse's spikes and traces with the pure functions of :mod:`.rules`; the topology's ``correlate``
+lays the pre x post products out like the weights, and :class:`BaseLearning` adds the change to
+``topology.values`` in place. The classes CoNeX names (``SimpleSTDP``, ``Conv2dRSTDP``...) are
+those compositions, one class attribute each; ``Conv2diSTDP`` and ``Local2diSTDP`` are two
+compositions CoNeX lacks.
+
+Every rule reads, on its synapse, ``weights``, ``pre_spike`` and ``post_spike`` (the spike
+catchers), ``pre_trace`` and ``post_trace`` (PreTrace, PostTrace). A plugin adds a layout by
+writing a :class:`~conex_std.synapses.topology.Topology` and a one-line subclass of a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import torch
+
+from conex import Behavior, Phase, ge, gt, param
+from conex.errors import bad_parameter
+from conex.fill import parse_fill
+from conex_std.synapses.rules import (
+    BOUNDS,
+    Bound,
+    hard_bound,
+    no_bound,
+    pair_stdp,
+    resolve_bound,
+    soft_bound,
+    symmetric_istdp,
+)
+from conex_std.synapses.topology import Conv2d, Dense, Local2d, One2One, Sparse, Topology
+
+__all__ = [
+    "BaseLearning",
+    "SimpleSTDP",
+    "SparseSTDP",
+    "One2OneSTDP",
+    "Conv2dSTDP",
+    "Local2dSTDP",
+    "SimpleiSTDP",
+    "SparseiSTDP",
+    "One2OneiSTDP",
+    "Conv2diSTDP",
+    "Local2diSTDP",
+    "SimpleRSTDP",
+    "SparseRSTDP",
+    "One2OneRSTDP",
+    "Conv2dRSTDP",
+    "Local2dRSTDP",
+    "hard_bound",
+    "no_bound",
+    "soft_bound",
+]
+# The rule classes PairSTDP, SymmetricISTDP and RSTDP are public (subclass them to add a layout) but
+# stay out of __all__: the registry lists the compositions, not their parts (BaseLearning is listed
+# because CoNeX documents it).
+
+_SPIKES_AND_TRACES = ("weights", "pre_spike", "post_spike", "pre_trace", "post_trace")
+_BOUND_EXPECTED = "one of " + ", ".join(BOUNDS) + ", None (no_bound) or a function f(w, w_min, w_max)"
+
+
+class BaseLearning(Behavior):
+    """Weight learning: each iteration, ``values += compute_dw(synapse)`` in the synapse's layout.
+
+    The class attribute ``topology`` (a :class:`~conex_std.synapses.topology.Topology` class,
+    :class:`Dense` unless a subclass says otherwise) is bound to the synapse at ``initialize`` as
+    :attr:`layout`; it checks the weights against the groups' shapes and gives ``values`` (the
+    learnable weights) and ``correlate`` (pre x post products in the layout of ``values``).
+    Subclasses define :meth:`compute_dw`.
+    """
+
+    priority = Phase.LEARNING
+    category = "synapse"
+    requires: ClassVar[Sequence[str]] = ("weights",)
+    topology: ClassVar[type[Topology]] = Dense
+
+    def initialize(self, synapse: Any) -> None:
+        self.layout = self.topology(self, synapse)
+
+    def compute_dw(self, synapse: Any) -> torch.Tensor:
+        """This iteration's weight change, shaped like ``self.layout.values``."""
+        raise NotImplementedError(f"{type(self).__name__} does not define compute_dw")
+
+    def forward(self, synapse: Any) -> None:
+        self.layout.values.add_(self.compute_dw(synapse))
+
+
+class PairSTDP(BaseLearning):
+    """Pair-based STDP with weight-dependent bounds (SPEC 3), on the layout of ``topology``::
+
+        dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w, w_min, w_max)
+           - a_minus * correlate(pre_spike, post_trace) * negative_bound(w, w_min, w_max)
+
+    A bound is ``"soft_bound"`` ``(w - w_min) * (w_max - w)``, ``"hard_bound"`` (1 strictly inside
+    ``(w_min, w_max)``, else 0), ``"no_bound"`` / ``None`` (1), or a function ``f(w, w_min, w_max)``.
+    """
+
+    requires = _SPIKES_AND_TRACES
+
+    a_plus: float = param(positional=True, doc="coefficient of potentiation (pre trace x post spike)")
+    a_minus: float = param(positional=True, doc="coefficient of depression (pre spike x post trace)")
+    w_min: float = param(0.0, doc="lower weight limit the bounds use")
+    w_max: float = param(1.0, doc="upper weight limit the bounds use")
+    positive_bound: str | Callable[..., Any] | None = param(
+        None, doc="bound on potentiation: soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
+    )
+    negative_bound: str | Callable[..., Any] | None = param(
+        None, doc="bound on depression: soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
+    )
+
+    def validate(self) -> None:
+        if self.w_min >= self.w_max:
+            raise bad_parameter(type(self).__name__, "w_max", self.w_max, f"a float > w_min ({self.w_min})")
+        self._positive_bound = self._bound("positive_bound")
+        self._negative_bound = self._bound("negative_bound")
+
+    def _bound(self, name: str) -> Bound:
+        """The bound function parameter ``name`` names; a parameter error for anything else."""
+        value = getattr(self, name)
+        if not (value is None or isinstance(value, str) or callable(value)):
+            raise bad_parameter(type(self).__name__, name, value, _BOUND_EXPECTED, wrong_type=True)
+        try:
+            return resolve_bound(value)
+        except KeyError:
+            raise bad_parameter(type(self).__name__, name, value, _BOUND_EXPECTED) from None
+
+    def compute_dw(self, synapse: Any) -> torch.Tensor:
+        return pair_stdp(
+            self.layout.correlate,
+            self.layout.values,
+            synapse.pre_spike,
+            synapse.pre_trace,
+            synapse.post_spike,
+            synapse.post_trace,
+            self.a_plus,
+            self.a_minus,
+            self.w_min,
+            self.w_max,
+            self._positive_bound,
+            self._negative_bound,
+        )
+
+
+class SymmetricISTDP(BaseLearning):
+    """Symmetric inhibitory STDP (Vogels et al. 2011, doi:10.1126/science.1211095), SPEC 3::
+
+        dw = lr * (correlate(pre_spike, (alpha - post_trace) * s) + correlate(pre_trace, post_spike))
+
+    with ``s = -1`` for an inhibitory synapse (``is_inhibitory=True``) and ``+1`` otherwise, and
+    ``alpha = 2 * rho * tau / 1000`` unless ``alpha`` is given (``rho`` in Hz, ``tau`` the trace
+    time constant in ms). The window is symmetric only when PreTrace and PostTrace share ``tau``
+    (``synapse.pre_trace_tau``, ``synapse.post_trace_tau``): unequal ones are an error at
+    ``initialize``.
+    """
+
+    requires = _SPIKES_AND_TRACES
+
+    rho: float | None = param(None, check=ge(0), unit="Hz", doc="target firing rate of the destination neurons")
+    alpha: float | None = param(None, doc="depression offset alpha; replaces 2 * rho * tau / 1000 when given")
+    lr: float = param(1e-5, doc="learning rate")
+    is_inhibitory: bool = param(True, doc="the synapse is inhibitory (s = -1), else excitatory (s = +1)")
+
+    def validate(self) -> None:
+        if self.rho is None and self.alpha is None:
+            raise bad_parameter(type(self).__name__, "rho", None, "a target rate (Hz) when alpha is not given")
+
+    def initialize(self, synapse: Any) -> None:
+        super().initialize(synapse)
+        pre_tau = self._trace_tau(synapse, "pre_trace_tau", "PreTrace")
+        post_tau = self._trace_tau(synapse, "post_trace_tau", "PostTrace")
+        if pre_tau != post_tau:
+            raise self.error(
+                synapse,
+                f"symmetric iSTDP needs equal pre and post trace time constants, got pre_trace_tau={pre_tau} "
+                f"and post_trace_tau={post_tau} (the tau_s of PreTrace and PostTrace)",
+            )
+        self._alpha = self.alpha if self.alpha is not None else 2.0 * self.rho * pre_tau / 1000.0
+        self._sign = -1.0 if self.is_inhibitory else 1.0
+
+    def _trace_tau(self, synapse: Any, name: str, provider: str) -> float:
+        tau = getattr(synapse, name, None)
+        if tau is None:
+            raise self.error(synapse, f"needs {name}, which {provider} provides")
+        return tau
+
+    def compute_dw(self, synapse: Any) -> torch.Tensor:
+        return symmetric_istdp(
+            self.layout.correlate,
+            synapse.pre_spike,
+            synapse.pre_trace,
+            synapse.post_spike,
+            synapse.post_trace,
+            self.lr,
+            self._alpha,
+            self._sign,
+        )
+
+
+class RSTDP(PairSTDP):
+    """Reward-modulated STDP (Izhikevich 2007, doi:10.1093/cercor/bhl152), SPEC 3::
+
+        c += -c / tau_c + dw_stdp
+        w += c * network.dopamine_concentration
+
+    ``dw_stdp`` is :class:`PairSTDP`'s change, so the eligibility trace ``c`` filters pair STDP.
+    ``synapse.c`` is shaped like the layout's ``values`` and filled by ``init_c_mode`` at
+    ``initialize``; ``tau_c`` is in iterations (ms at ``dt = 1``), as in CoNeX.
+    """
+
+    provides = ("c",)
+
+    tau_c: float = param(positional=True, check=gt(0), unit="iterations", doc="time constant of the eligibility trace")
+    init_c_mode: str | float = param(0, doc="fill mode of c: a number, 'zeros', 'normal(mean, std)'...")
+
+    def validate(self) -> None:
+        super().validate()
+        try:
+            parse_fill(self.init_c_mode)
+        except ValueError as exc:
+            expected = str(exc).removeprefix("expected ").split(", got ")[0]
+            raise bad_parameter(type(self).__name__, "init_c_mode", self.init_c_mode, expected) from None
+
+    def initialize(self, synapse: Any) -> None:
+        super().initialize(synapse)
+        values = self.layout.values
+        synapse.c = synapse.tensor(tuple(values.shape), self.init_c_mode, dtype=values.dtype)
+
+    def forward(self, synapse: Any) -> None:
+        c = synapse.c
+        c.add_(self.compute_dw(synapse).sub_(c, alpha=1.0 / self.tau_c))
+        self.layout.values.add_(c * synapse.network.dopamine_concentration)
+
+
+# -- the compositions: rule x topology -----------------------------------------------------------
+
+
+class SimpleSTDP(PairSTDP):
+    """Pair STDP on dense weights ``(src.size, dst.size)``.
+    Rule :class:`PairSTDP` on layout :class:`Dense`; CoNeX ``conex.behaviors.synapses.learning.SimpleSTDP``.
+    """
+
+    topology = Dense
+
+
+class SparseSTDP(PairSTDP):
+    """Pair STDP on sparse ``(src.size, dst.size)`` weights: only stored synapses learn.
+    Rule :class:`PairSTDP` on layout :class:`Sparse`; CoNeX ``conex.behaviors.synapses.learning.SparseSTDP``.
+    """
+
+    topology = Sparse
+
+
+class One2OneSTDP(PairSTDP):
+    """Pair STDP on one-to-one weights ``(size,)``: source ``i`` to destination ``i``.
+    Rule :class:`PairSTDP` on layout :class:`One2One`; CoNeX ``conex.behaviors.synapses.learning.One2OneSTDP``.
+    """
+
+    topology = One2One
+
+
+class Conv2dSTDP(PairSTDP):
+    """Pair STDP on a shared convolution kernel ``(out_c, in_c, kh, kw)``.
+    Each kernel weight changes by the sum over output positions divided by ``out_h * out_w``. Rule
+    :class:`PairSTDP` on layout :class:`Conv2d`; CoNeX ``conex.behaviors.synapses.learning.Conv2dSTDP``.
+    """
+
+    topology = Conv2d
+
+
+class Local2dSTDP(PairSTDP):
+    """Pair STDP on local (unshared) weights ``(out_c, out_h*out_w, in_c*kh*kw)``.
+    Rule :class:`PairSTDP` on layout :class:`Local2d`, so the post-synaptic spike drives
+    potentiation (CoNeX's ``conex.behaviors.synapses.learning.Local2dSTDP`` reads the pre-synaptic
+    spike there).
+    """
+
+    topology = Local2d
+
+
+class SimpleiSTDP(SymmetricISTDP):
+    """Symmetric iSTDP on dense weights ``(src.size, dst.size)``.
+    Rule :class:`SymmetricISTDP` on layout :class:`Dense`; CoNeX
+    ``conex.behaviors.synapses.learning.SimpleiSTDP``.
+    """
+
+    topology = Dense
+
+
+class SparseiSTDP(SymmetricISTDP):
+    """Symmetric iSTDP on sparse ``(src.size, dst.size)`` weights: only stored synapses learn.
+    Rule :class:`SymmetricISTDP` on layout :class:`Sparse`; CoNeX
+    ``conex.behaviors.synapses.learning.SparseiSTDP``.
+    """
+
+    topology = Sparse
+
+
+class One2OneiSTDP(SymmetricISTDP):
+    """Symmetric iSTDP on one-to-one weights ``(size,)``: source ``i`` to destination ``i``.
+    Rule :class:`SymmetricISTDP` on layout :class:`One2One`; CoNeX
+    ``conex.behaviors.synapses.learning.One2OneiSTDP``.
+    """
+
+    topology = One2One
+
+
+class Conv2diSTDP(SymmetricISTDP):
+    """Symmetric iSTDP on a shared convolution kernel ``(out_c, in_c, kh, kw)``.
+    Each kernel weight changes by the sum over output positions divided by ``out_h * out_w``. Rule
+    :class:`SymmetricISTDP` on layout :class:`Conv2d`; CoNeX has no counterpart.
+    """
+
+    topology = Conv2d
+
+
+class Local2diSTDP(SymmetricISTDP):
+    """Symmetric iSTDP on local (unshared) weights ``(out_c, out_h*out_w, in_c*kh*kw)``.
+    Rule :class:`SymmetricISTDP` on layout :class:`Local2d`; CoNeX has no counterpart.
+    """
+
+    topology = Local2d
+
+
+class SimpleRSTDP(RSTDP):
+    """Reward-modulated STDP on dense weights ``(src.size, dst.size)``; ``c`` has their shape.
+    Rule :class:`RSTDP` on layout :class:`Dense`; CoNeX ``conex.behaviors.synapses.learning.SimpleRSTDP``.
+    """
+
+    topology = Dense
+
+
+class SparseRSTDP(RSTDP):
+    """Reward-modulated STDP on sparse weights; ``c`` is ``(nnz,)``, ordered as ``weights.values()``.
+    Rule :class:`RSTDP` on layout :class:`Sparse`; CoNeX ``conex.behaviors.synapses.learning.SparseRSTDP``.
+    """
+
+    topology = Sparse
+
+
+class One2OneRSTDP(RSTDP):
+    """Reward-modulated STDP on one-to-one weights ``(size,)``; ``c`` has their shape.
+    Rule :class:`RSTDP` on layout :class:`One2One`; CoNeX ``conex.behaviors.synapses.learning.One2OneRSTDP``.
+    """
+
+    topology = One2One
+
+
+class Conv2dRSTDP(RSTDP):
+    """Reward-modulated STDP on a shared convolution kernel ``(out_c, in_c, kh, kw)``; ``c`` is kernel-shaped.
+    The STDP term is summed over output positions and divided by ``out_h * out_w``. Rule :class:`RSTDP` on
+    layout :class:`Conv2d`; CoNeX ``conex.behaviors.synapses.learning.Conv2dRSTDP``.
+    """
+
+    topology = Conv2d
+
+
+class Local2dRSTDP(RSTDP):
+    """Reward-modulated STDP on local weights ``(out_c, out_h*out_w, in_c*kh*kw)``; ``c`` has their shape.
+    Rule :class:`RSTDP` on layout :class:`Local2d`, so the post-synaptic spike drives potentiation
+    (unlike CoNeX's ``conex.behaviors.synapses.learning.Local2dRSTDP``).
+    """
+
+    topology = Local2d

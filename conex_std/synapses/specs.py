@@ -1,0 +1,405 @@
+"""Synapse set-up and bookkeeping: state, weights, delays, normalization, clipping, spike catchers, traces.
+
+These are CoNeX's ``conex.behaviors.synapses.specs``, with the same names, parameters and defaults.
+Weight-touching behaviors (normalization, clipping) work on every layout through the topology that
+the weights imply (:func:`~conex_std.synapses.topology.infer_topology`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+
+from conex import Behavior, Phase, between, gt, param
+from conex.errors import bad_parameter
+from conex.fill import FillMode, fill, parse_fill
+from conex_std.synapses.topology import Topology, _safe, infer_topology
+
+__all__ = [
+    "SynapseInit",
+    "DelayInitializer",
+    "WeightInitializer",
+    "WeightNormalization",
+    "CurrentNormalization",
+    "WeightClip",
+    "PreSpikeCatcher",
+    "PostSpikeCatcher",
+    "PreTrace",
+    "PostTrace",
+    "check_delays",
+]
+
+
+def _parse_mode(owner: str, mode: str | float) -> FillMode:
+    """Parse a fill mode at construction; a bad one is a :class:`ParameterError` naming ``owner.mode``."""
+    try:
+        return parse_fill(mode)
+    except ValueError as exc:
+        expected = str(exc).removeprefix("expected ").split(", got ")[0]
+        raise bad_parameter(owner, "mode", mode, expected) from None
+
+
+def _shape(owner: str, name: str, value: Any, length: int | None = None) -> tuple[int, ...] | None:
+    """``value`` as a tuple of positive ints (of ``length`` entries when given), or None."""
+    if value is None:
+        return None
+    expected = f"a tuple of {length or 'some'} positive ints"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise bad_parameter(owner, name, value, expected, wrong_type=True)
+    shape = tuple(value)
+    if not all(isinstance(s, int) and not isinstance(s, bool) for s in shape):
+        raise bad_parameter(owner, name, value, expected, wrong_type=True)
+    if not shape or min(shape) < 1 or (length is not None and len(shape) != length):
+        raise bad_parameter(owner, name, value, expected)
+    return shape
+
+
+def check_delays(behavior: Behavior, synapse: Any, name: str, size: int, limit: int, buffer: str) -> torch.Tensor:
+    """Check ``synapse.<name>`` (per-neuron delays) against a history of ``limit`` iterations.
+
+    Returns the delays. Raises a :class:`~conex.ConexError` naming the behavior, the synapse, the
+    delay and the buffer (``buffer`` says whose and which, e.g. ``"NeuronAxon.max_delay of neuron group inp"``).
+    """
+    delays = getattr(synapse, name, None)
+    if not isinstance(delays, torch.Tensor):
+        raise behavior.error(synapse, f"needs {name} (a long tensor per neuron), which SynapseInit provides")
+    if tuple(delays.shape) != (size,) or delays.dtype.is_floating_point or delays.dtype == torch.bool:
+        raise behavior.error(
+            synapse, f"{name}: expected an integer tensor of shape ({size},), got {delays.dtype} {tuple(delays.shape)}"
+        )
+    if size and int(delays.min()) < 0:
+        raise behavior.error(synapse, f"{name}: expected delays >= 0, got {int(delays.min())}")
+    if size and int(delays.max()) >= limit:
+        raise behavior.error(
+            synapse,
+            f"{name} {int(delays.max())} does not fit {buffer} = {limit}: "
+            f"it keeps {limit} iterations, so delays must be < {limit}",
+        )
+    return delays
+
+
+class SynapseInit(Behavior):
+    """Creates the state other synapse behaviors share: zero delays and a zero current.
+
+    Sets ``src_delay`` ``(src.size,)`` and ``dst_delay`` ``(dst.size,)`` (long, in iterations; change
+    them with :class:`DelayInitializer`) and ``I`` ``(dst.size,)``. ``src_shape``/``dst_shape`` are
+    set by :class:`~conex.SynapseGroup` itself.
+    """
+
+    priority = Phase.SYNAPSE_INIT
+    category = "synapse"
+    provides = ("src_delay", "dst_delay", "I")
+
+    def initialize(self, synapse: Any) -> None:
+        synapse.src_delay = synapse.src.vector(dtype=torch.long)
+        synapse.dst_delay = synapse.dst.vector(dtype=torch.long)
+        synapse.I = synapse.dst.vector()
+
+
+class DelayInitializer(Behavior):
+    """Sets per-neuron delays (iterations) of the axon entering the synapse, or of the dendrite leaving it.
+
+    ``delays`` gives them directly; otherwise they are drawn as ``mode`` says, then
+    ``delay = long(value * scale + offset)`` (truncated toward zero: ``mode="random", scale=5`` gives
+    delays 0 to 4). ``destination=False`` sets ``src_delay`` (read by :class:`PreSpikeCatcher` from the
+    source axon), ``True`` sets ``dst_delay`` (read by the destination's dendrite and by
+    :class:`PostSpikeCatcher`).
+    """
+
+    priority = Phase.DELAY_INIT
+    category = "synapse"
+    provides = ("src_delay", "dst_delay")
+
+    mode: str | float | None = param(None, doc="fill mode or number for the delays (e.g. 'random', 'uniform(0, 4)', 3)")
+    scale: float = param(1.0, doc="factor applied to drawn delays")
+    offset: float = param(0.0, unit="iterations", doc="added to drawn delays")
+    destination: bool = param(False, doc="set dst_delay (True) instead of src_delay (False)")
+    delays: Any = param(None, doc="integer delays per neuron given directly (tensor or number)")
+
+    def validate(self) -> None:
+        owner = type(self).__name__
+        if (self.mode is None) == (self.delays is None):
+            raise bad_parameter(owner, "mode", self.mode, "exactly one of mode and delays to be given")
+        self._fill = None if self.mode is None else _parse_mode(owner, self.mode)
+        if self.delays is not None:
+            try:
+                torch.as_tensor(self.delays)
+            except (TypeError, ValueError, RuntimeError):
+                expected = "integers (a tensor, list or number)"
+                raise bad_parameter(owner, "delays", self.delays, expected, wrong_type=True) from None
+
+    def initialize(self, synapse: Any) -> None:
+        side = "dst" if self.destination else "src"
+        group = getattr(synapse, side)
+        net = synapse.network
+        if self.delays is not None:
+            delays = torch.as_tensor(self.delays, device=net.device)
+            if delays.dim() == 0:
+                delays = delays.expand(group.size)
+            if tuple(delays.shape) != (group.size,):
+                expected = f"a ({group.size},) tensor or a number"
+                raise self.parameter_error(synapse, "delays", tuple(delays.shape), expected)
+            if delays.dtype == torch.bool or (delays.is_floating_point() and not torch.equal(delays, delays.round())):
+                raise self.parameter_error(synapse, "delays", self.delays, "whole numbers of iterations")
+        else:
+            drawn = fill(self._fill, (group.size,), device=net.device, dtype=net.def_dtype, generator=net.generator)
+            delays = drawn * self.scale + self.offset
+        delays = delays.to(torch.long).clone()
+        if group.size and int(delays.min()) < 0:
+            raise self.parameter_error(synapse, "delays", int(delays.min()), "delays >= 0")
+        setattr(synapse, f"{side}_delay", delays)
+
+
+class WeightInitializer(Behavior):
+    """Creates ``synapse.weights``.
+
+    Either ``weights`` is given (used as given, on the network's device and dtype), or they are drawn as
+    ``mode`` says in the shape
+
+    * ``(src.size, dst.size)`` by default (source x destination),
+    * ``weight_shape`` when given (e.g. ``(out_c, in_c, kh, kw)`` for Conv2d, ``(size,)`` for one-to-one),
+    * ``(out_c, out_h*out_w, in_c*kh*kw)`` when ``kernel_shape = (out_c, out_h, out_w, in_c, kh, kw)`` is
+      given (Local2d; ``synapse.kernel_shape`` is set too),
+
+    then ``w = function(w) * scale + offset``. With ``density < 1`` only that fraction of the entries
+    (an exact count, chosen with the network's generator) exists: with ``true_sparsity`` the weights are
+    a coalesced sparse COO ``(src.size, dst.size)`` tensor (for the Sparse* behaviors), otherwise a
+    dense tensor with zeros where there is no synapse.
+    """
+
+    priority = Phase.WEIGHT_INIT
+    category = "synapse"
+    provides = ("weights", "kernel_shape")
+
+    mode: str | float | None = param(None, doc="fill mode or number (e.g. 'random', 'normal(0.5, 0.1)', 0.2)")
+    scale: float = param(1.0, doc="factor applied to drawn weights")
+    offset: float = param(0.0, doc="added to drawn weights (existing synapses only)")
+    function: Any = param(None, doc="callable applied to the drawn weight tensor, before scale and offset")
+    density: float = param(1.0, check=between(0, 1, low_open=True), doc="fraction of synapses that exist")
+    true_sparsity: bool = param(True, doc="with density < 1, store a sparse tensor (else dense with zeros)")
+    weight_shape: Any = param(None, doc="shape of the weight tensor, e.g. (out_c, in_c, kh, kw) for Conv2d")
+    kernel_shape: Any = param(None, doc="Local2d kernel (out_c, out_h, out_w, in_c, kh, kw)")
+    weights: Any = param(None, doc="the weights given directly (a tensor)")
+
+    def validate(self) -> None:
+        owner = type(self).__name__
+        if (self.mode is None) == (self.weights is None):
+            raise bad_parameter(owner, "mode", self.mode, "exactly one of mode and weights to be given")
+        self._fill = None if self.mode is None else _parse_mode(owner, self.mode)
+        if self.function is not None and not callable(self.function):
+            raise bad_parameter(owner, "function", self.function, "a callable or None", wrong_type=True)
+        if self.weights is not None and not isinstance(self.weights, torch.Tensor):
+            raise bad_parameter(owner, "weights", self.weights, "a torch.Tensor or None", wrong_type=True)
+        self.weight_shape = _shape(owner, "weight_shape", self.weight_shape)
+        self.kernel_shape = _shape(owner, "kernel_shape", self.kernel_shape, 6)
+        if self.kernel_shape is not None:
+            out_c, out_h, out_w, in_c, kh, kw = self.kernel_shape
+            local = (out_c, out_h * out_w, in_c * kh * kw)
+            if self.weight_shape not in (None, local):
+                raise bad_parameter(owner, "weight_shape", self.weight_shape, f"{local} for this kernel_shape")
+            self.weight_shape = local
+
+    def initialize(self, synapse: Any) -> None:
+        synapse.kernel_shape = self.kernel_shape
+        synapse.weights = self._given(synapse) if self.weights is not None else self._drawn(synapse)
+
+    def _given(self, synapse: Any) -> torch.Tensor:
+        net = synapse.network
+        weights = self.weights.to(device=net.device, dtype=net.def_dtype).clone()
+        if self.weight_shape is not None and tuple(weights.shape) != self.weight_shape:
+            raise self.parameter_error(synapse, "weights", tuple(weights.shape), f"shape {self.weight_shape}")
+        return weights
+
+    def _drawn(self, synapse: Any) -> torch.Tensor:
+        net = synapse.network
+        shape = self.weight_shape or (synapse.src.size, synapse.dst.size)
+        w = fill(self._fill, shape, device=net.device, dtype=net.def_dtype, generator=net.generator)
+        if self.function is not None:
+            w = self.function(w)
+            if not isinstance(w, torch.Tensor) or tuple(w.shape) != shape:
+                got = tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
+                raise self.parameter_error(synapse, "function", got, f"a function returning a tensor of shape {shape}")
+        w = w * self.scale + self.offset
+        if self.density == 1:
+            return w
+        kept = torch.randperm(w.numel(), generator=net.generator, device=net.device)[: int(w.numel() * self.density)]
+        if not self.true_sparsity:
+            mask = torch.zeros(w.numel(), dtype=torch.bool, device=net.device)
+            mask[kept] = True
+            return w.masked_fill_(~mask.view(shape), 0)
+        if shape != (synapse.src.size, synapse.dst.size):
+            raise self.parameter_error(
+                synapse,
+                "true_sparsity",
+                True,
+                f"False for weights of shape {shape}: sparse weights are (src.size, dst.size) = "
+                f"({synapse.src.size}, {synapse.dst.size})",
+            )
+        kept = kept.sort().values  # row-major order of distinct entries: already coalesced
+        indices = torch.stack((kept // shape[1], kept % shape[1]))
+        return torch.sparse_coo_tensor(indices, w.view(-1)[kept], shape, check_invariants=False, is_coalesced=True)
+
+
+class _OnWeights(Behavior):
+    """Binds the topology the weights are laid out in (dense, sparse, one-to-one, conv2d, local2d, lateral)."""
+
+    category = "synapse"
+    requires = ("weights",)
+
+    def initialize(self, synapse: Any) -> None:
+        self.topology: Topology = infer_topology(self, synapse)
+
+
+class WeightNormalization(_OnWeights):
+    """Scales weights each iteration so every destination neuron's incoming weights sum to ``norm``.
+
+    Dense: over sources; sparse: over stored synapses; one-to-one: the single weight; Conv2d: over
+    ``(in_c, kh, kw)`` per output channel; Local2d: over the connection axis; Lateral: the kernel.
+    Neurons whose weights sum to 0 are left alone.
+    """
+
+    priority = Phase.WEIGHT_NORMALIZATION
+
+    norm: float = param(1.0, check=gt(0), doc="target sum of each destination neuron's incoming weights")
+
+    def forward(self, synapse: Any) -> None:
+        self.topology.normalize(self.norm)
+
+
+class CurrentNormalization(_OnWeights):
+    """Scales ``synapse.I`` by ``norm / (incoming weight sum)`` per destination neuron, each iteration.
+
+    With it a destination neuron receives at most ``norm`` when all its sources spike (for non-negative
+    weights). Sums of 0 count as 1. Runs after the dendritic input (200 > 180).
+    """
+
+    priority = Phase.CURRENT_NORMALIZATION
+    requires = ("weights", "I")
+
+    norm: float = param(1.0, check=gt(0), doc="current a destination neuron gets when all its inputs spike")
+
+    def forward(self, synapse: Any) -> None:
+        synapse.I.mul_(self.norm / _safe(self.topology.incoming_sum()))
+
+
+class WeightClip(_OnWeights):
+    """Clamps the weights into ``[w_min, w_max]`` each iteration (stored synapses only, for sparse ones)."""
+
+    priority = Phase.WEIGHT_CLIP
+
+    w_min: float = param(0.0, doc="smallest weight")
+    w_max: float = param(1.0, doc="largest weight")
+
+    def validate(self) -> None:
+        if not self.w_min < self.w_max:
+            raise bad_parameter(type(self).__name__, "w_min", self.w_min, f"w_min < w_max = {self.w_max}")
+
+    def forward(self, synapse: Any) -> None:
+        self.topology.values.clamp_(self.w_min, self.w_max)
+
+
+class _SpikeCatcher(Behavior):
+    """Copies one side's spikes, as they were ``delay`` iterations ago, from that group's axon onto the synapse.
+
+    Initializes after every other behavior (the axon must exist), and sets its spike attribute there
+    already, so the dendritic input of the first iteration finds it.
+    """
+
+    category = "synapse"
+    initialize_last = True
+    side: ClassVar[str]
+    target: ClassVar[str]
+
+    def initialize(self, synapse: Any) -> None:
+        group = getattr(synapse, self.side)
+        axon = getattr(group, "axon", None)
+        if axon is None:
+            raise self.error(
+                synapse,
+                f"{self.side} {group.label()} has no axon: add NeuronAxon(max_delay=...) to its behaviors",
+            )
+        name = f"{self.side}_delay"
+        max_delay = getattr(axon, "max_delay", None)
+        limit = max_delay if isinstance(max_delay, int) else torch.iinfo(torch.long).max
+        check_delays(self, synapse, name, group.size, limit, f"NeuronAxon.max_delay of {group.label()}")
+        self._group, self._axon, self._delay_name = group, axon, name
+        self.forward(synapse)
+
+    def forward(self, synapse: Any) -> None:
+        setattr(synapse, self.target, self._axon.get_spike(self._group, getattr(synapse, self._delay_name)))
+
+
+class PreSpikeCatcher(_SpikeCatcher):
+    """Sets ``synapse.pre_spike`` to the source spikes of ``src_delay`` iterations ago (from ``src.axon``).
+
+    Runs at 420, after the axon (380) records this iteration's spikes; the dendritic input (180) of the
+    next iteration uses them, so a spike fired in iteration t through delay d enters ``I`` in t+1+d.
+    """
+
+    priority = Phase.PRE_SPIKE_CATCHER
+    requires = ("src.axon", "src_delay")
+    provides = ("pre_spike",)
+    side = "src"
+    target = "pre_spike"
+
+
+class PostSpikeCatcher(_SpikeCatcher):
+    """Sets ``synapse.post_spike`` to the destination spikes of ``dst_delay`` iterations ago (from ``dst.axon``)."""
+
+    priority = Phase.POST_SPIKE_CATCHER
+    requires = ("dst.axon", "dst_delay")
+    provides = ("post_spike",)
+    side = "dst"
+    target = "post_spike"
+
+
+class _Trace(Behavior):
+    """An exponentially decaying trace of one side's spikes (SPEC 3)::
+
+    trace += spike * spike_scale
+    trace -= trace / tau_s * dt
+
+    The time constant is recorded on the synapse too (``<side>_trace_tau``) for rules that need it.
+    """
+
+    category = "synapse"
+    side: ClassVar[str]
+    group: ClassVar[str]
+
+    tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="time constant of the trace")
+    spike_scale: float = param(1.0, doc="increment of the trace per spike")
+
+    def initialize(self, synapse: Any) -> None:
+        dt = synapse.network.dt
+        if self.tau_s < dt:
+            raise self.parameter_error(synapse, "tau_s", self.tau_s, f">= dt = {dt} ms (a shorter one oscillates)")
+        setattr(synapse, f"{self.side}_trace", getattr(synapse, self.group).vector())
+        setattr(synapse, f"{self.side}_trace_tau", self.tau_s)
+        self._trace_name, self._spike_name = f"{self.side}_trace", f"{self.side}_spike"
+        self._decay = 1.0 - dt / self.tau_s
+
+    def forward(self, synapse: Any) -> None:
+        trace = getattr(synapse, self._trace_name)
+        trace.add_(getattr(synapse, self._spike_name), alpha=self.spike_scale).mul_(self._decay)
+
+
+class PreTrace(_Trace):
+    """``synapse.pre_trace`` ``(src.size,)``: the decaying trace of ``pre_spike``; records ``pre_trace_tau``."""
+
+    priority = Phase.PRE_TRACE
+    requires = ("pre_spike",)
+    provides = ("pre_trace", "pre_trace_tau")
+    side = "pre"
+    group = "src"
+
+
+class PostTrace(_Trace):
+    """``synapse.post_trace`` ``(dst.size,)``: the decaying trace of ``post_spike``; records ``post_trace_tau``."""
+
+    priority = Phase.POST_TRACE
+    requires = ("post_spike",)
+    provides = ("post_trace", "post_trace_tau")
+    side = "post"
+    group = "dst"
