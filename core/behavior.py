@@ -133,7 +133,7 @@ class ParamSpec:
 def _type_name(annotation: Any) -> str:
     if isinstance(annotation, type):
         return annotation.__name__
-    return str(annotation).replace("typing.", "")
+    return str(annotation).replace("typing.", "").replace("collections.abc.", "")
 
 
 _SIMPLE_TYPES = {float: "a float", int: "an int", bool: "a bool", str: "a string"}

@@ -18,16 +18,16 @@ group, behavior and expected shape rather than as a torch error in the first ste
 
 Shapes (``S = src.size``, ``D = dst.size``, neurons flattened depth-major):
 
-=========  ===================================  ==========================================
-topology   ``synapse.weights``                  ``kernel_shape`` / geometry
-=========  ===================================  ==========================================
+=========  ====================================  ==========================================
+topology   ``synapse.weights``                   ``kernel_shape`` / geometry
+=========  ====================================  ==========================================
 Dense      ``(S, D)``, source x destination
-Sparse     torch sparse ``(S, D)``              stored as a coalesced COO tensor
+Sparse     torch sparse ``(S, D)``               stored as a coalesced COO tensor
 One2One    ``(S,)`` with ``S == D``
-Conv2d     ``(out_c, in_c, kh, kw)``            ``synapse.stride``, ``synapse.padding``
+Conv2d     ``(out_c, in_c, kh, kw)``             ``synapse.stride``, ``synapse.padding``
 Local2d    ``(out_c, out_h*out_w, in_c*kh*kw)``  ``(out_c, out_h, out_w, in_c, kh, kw)``
-Lateral    ``(1, 1, kd, kh, kw)``, odd sizes    ``src is dst``; same-size 3-D convolution
-=========  ===================================  ==========================================
+Lateral    ``(1, 1, kd, kh, kw)``, odd sizes     ``src is dst``; same-size 3-D convolution
+=========  ====================================  ==========================================
 """
 
 from __future__ import annotations
