@@ -3,8 +3,6 @@
 import re
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
@@ -14,7 +12,7 @@ def test_the_readme_example_runs_and_learns():
     code = code.replace("net.simulate(1000)", "net.simulate(300, progress=False)")
     code = code.replace("net.initialize()", "net.initialize(); w0 = net.synapse_groups[0].weights.clone()")
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
+    exec(compile(code, "README.md", "exec"), namespace)
     net = namespace["net"]
     syn = net.synapse_groups[0]
     assert net.iteration == 300
