@@ -189,3 +189,24 @@ def run(
         raise click.ClickException(str(exc)) from None
     _print_summary(job.summary())
     click.echo(f"\nresults in {job.out}")
+
+
+@main.command("new-plugin")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write conex-NAME/ into.",
+)
+def new_plugin(name: str, parent: Path) -> None:
+    """Write a plugin package conex-NAME/ (entry point, example behavior, tests) that installs and passes as is."""
+    from conex.scaffold import write_plugin
+
+    try:
+        root = write_plugin(name, parent)
+    except ConexError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {root}\nnext: pip install -e '{root}[test]' && pytest {root}")

@@ -1,0 +1,457 @@
+"""The conformance suite: generic checks every registered behavior must pass.
+
+As PyTorch's ``module_db`` + ``@modules``, a plugin lists one :class:`ConformanceEntry` per behavior
+it registers (how to construct it, on what host to run it) and the same checks run over all of them:
+
+=================  ===========================================================================
+check              what it asserts
+=================  ===========================================================================
+``declares``       a docstring, a known category, a doc line for every parameter
+``constructs``     builds from the entry's arguments (none: from defaults); required parameters
+                   really are required
+``validates``      a wrong type or a value its check refuses raises ParameterTypeError /
+                   ParameterError naming behavior, parameter and value; the entry's
+                   :class:`Invalid` cases fail as declared
+``repr``           ``repr`` shows the class and ``name=value`` for every parameter
+``device_dtype``   after initialize and a few steps every floating tensor it made is in the
+                   network's dtype (float64 here) and every tensor is on the network's device
+                   (also on CUDA when available)
+``deterministic``  two runs with one seed are bit-identical, and the global torch RNG is untouched
+``independent``    two instances share no mutable default, no tensor storage and no class-level
+                   state: running two side by side gives what running one alone gives
+=================  ===========================================================================
+
+:func:`missing_entries` / :func:`assert_complete` compare a database with what a plugin registers,
+and :func:`conformance_suite` turns a database into a pytest test class.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+import torch
+
+from conex.behavior import Behavior, _accepted_types, _resolved_hints
+from conex.errors import ParameterError, ParameterTypeError
+from conex.registry import Registry, get_registry
+from conex.testing.hosts import HostSpec, NetworkHost, NeuronHost, SynapseHost, behavior_state, build
+
+__all__ = [
+    "CHECKS",
+    "RUNTIME_CHECKS",
+    "ConformanceEntry",
+    "ConformanceError",
+    "Invalid",
+    "assert_complete",
+    "check_constructs",
+    "check_declares",
+    "check_deterministic",
+    "check_device_dtype",
+    "check_independent",
+    "check_repr",
+    "check_validates",
+    "conformance_cases",
+    "conformance_suite",
+    "missing_entries",
+]
+
+CATEGORIES = ("synapse", "neuron", "network", "any")
+
+
+class ConformanceError(AssertionError):
+    """A behavior failed a conformance check; the message says which behavior, check and why."""
+
+
+@attrs.frozen
+class Invalid:
+    """A construction the behavior must refuse.
+
+    Args:
+        kwargs: arguments that replace or extend the entry's.
+        error: the exception class expected (a subclass is accepted).
+        match: text the message must contain.
+        at: ``"construct"`` (the constructor raises) or ``"initialize"`` (``net.initialize()``
+            raises, on ``host`` or the entry's host).
+        host: the host for ``at="initialize"`` cases, if not the entry's.
+    """
+
+    kwargs: Mapping[str, Any]
+    error: type[BaseException] = ParameterError
+    match: str = ""
+    at: str = attrs.field(default="construct", validator=attrs.validators.in_(("construct", "initialize")))
+    host: HostSpec | None = None
+
+
+@attrs.frozen
+class ConformanceEntry:
+    """How to test one registered behavior.
+
+    Args:
+        name: the registered name (``Name`` or ``plugin:Name``).
+        kwargs: constructor arguments of an example instance (empty: the defaults).
+        host: where to run it: :class:`NeuronHost`, :class:`SynapseHost` (with a layout) or
+            :class:`NetworkHost`; by default chosen from the behavior's category.
+        priority: where to place it, if not its class's default priority.
+        invalid: constructions it must refuse, beyond the generic ones.
+        abstract: a reason, for a base class that cannot run on its own: only the checks that do
+            not run it are made.
+        steps: iterations the runtime checks simulate.
+    """
+
+    name: str
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    host: HostSpec | None = None
+    priority: float | None = None
+    invalid: Sequence[Invalid] = ()
+    abstract: str | None = None
+    steps: int = 5
+
+    def cls(self, registry: Registry | None = None) -> type[Behavior]:
+        """The behavior class, looked up in ``registry`` (default: the installed plugins')."""
+        return (registry or get_registry()).get(self.name)
+
+    def host_spec(self, cls: type[Behavior]) -> HostSpec:
+        if self.host is not None:
+            return self.host
+        return {"synapse": SynapseHost, "network": NetworkHost}.get(cls.category, NeuronHost)()
+
+    def make(self, cls: type[Behavior], **overrides: Any) -> Behavior:
+        return cls(**{**self.kwargs, **overrides})
+
+    def build(self, cls: type[Behavior], **options: Any) -> Any:
+        """The behavior built (not yet run) on its host; options go to :func:`conex.testing.build`."""
+        return build(self.make(cls), self.host_spec(cls), priority=self.priority, **options)
+
+
+def _fail(cls: type, check: str, message: str) -> ConformanceError:
+    return ConformanceError(f"{cls.__name__} fails {check}: {message}")
+
+
+# -- static checks ----------------------------------------------------------------------------------
+
+
+def check_declares(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """A docstring, a known category and a doc line for every parameter (``conex describe`` shows them)."""
+    if not (cls.__doc__ or "").strip():
+        raise _fail(cls, "declares", "the class has no docstring (its first line is the registry's description)")
+    if cls.category not in CATEGORIES:
+        raise _fail(cls, "declares", f"category {cls.category!r} is not one of {', '.join(CATEGORIES)}")
+    undocumented = [p.name for p in cls.describe_parameters() if not p.doc.strip()]
+    if undocumented:
+        raise _fail(cls, "declares", f"parameters without doc=...: {', '.join(undocumented)}")
+
+
+def check_constructs(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """Builds from the entry's arguments; leaving out a required parameter is a TypeError."""
+    required = [spec.name for spec in cls.describe_parameters() if spec.required]
+    missing = [name for name in required if name not in entry.kwargs]
+    if missing:
+        raise _fail(cls, "constructs", f"required parameter {missing[0]!r} missing from the entry's kwargs")
+    try:
+        behavior = entry.make(cls)
+    except Exception as exc:
+        raise _fail(cls, "constructs", f"{cls.__name__}(**{dict(entry.kwargs)!r}) raised {exc!r}") from exc
+    if not isinstance(behavior, Behavior):
+        raise _fail(cls, "constructs", f"constructing gave a {type(behavior).__name__}, not a Behavior")
+    if not behavior.behavior_enabled:
+        raise _fail(cls, "constructs", "a new instance is disabled (behavior_enabled is False)")
+    for name in required:
+        try:
+            cls(**{k: v for k, v in entry.kwargs.items() if k != name})
+        except TypeError as exc:
+            if name not in str(exc):
+                raise _fail(cls, "constructs", f"leaving out {name!r} raised {exc!r}, not naming it") from exc
+        else:
+            raise _fail(cls, "constructs", f"required parameter {name!r} can be left out")
+
+
+_FLOAT_PROBES = (-1e6, -1.0, -1e-3, 0.0, 1e-3, 0.5, 1.0, 1.5, 1e6)
+_INT_PROBES = (-1000, -1, 0, 1, 2, 1000)
+
+
+def _wrong_type(simple: tuple[type, ...]) -> Any:
+    """A value none of the ``simple`` types accepts (numbers are coerced, so a string or an object)."""
+    return object() if str in simple else "not-a-value"
+
+
+def _refused_value(meta_check: Any, simple: tuple[type, ...]) -> Any:
+    probes = _FLOAT_PROBES if float in simple else _INT_PROBES if int in simple else ()
+    for value in probes:
+        try:
+            if not meta_check(value):
+                return value
+        except TypeError:
+            continue
+    return None
+
+
+def _expect_refusal(cls: type, kwargs: Mapping[str, Any], error: type[BaseException], words: Sequence[str]) -> None:
+    try:
+        cls(**kwargs)
+    except error as exc:
+        message = str(exc)
+        missing = [w for w in words if w not in message]
+        if missing:
+            raise _fail(cls, "validates", f"the message {message!r} does not name {', '.join(missing)}") from exc
+    except Exception as exc:
+        raise _fail(cls, "validates", f"{dict(kwargs)!r} raised {exc!r}, expected {error.__name__}") from exc
+    else:
+        raise _fail(cls, "validates", f"{dict(kwargs)!r} was accepted, expected {error.__name__}")
+
+
+def check_validates(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """Wrong types and refused values raise errors naming behavior, parameter and value; ``invalid`` cases fail."""
+    hints = _resolved_hints(cls)
+    for field in attrs.fields(cls):
+        simple, _ = _accepted_types(hints.get(field.name, field.type))
+        if not simple:
+            continue
+        wrong = _wrong_type(simple)
+        _expect_refusal(cls, {**entry.kwargs, field.name: wrong}, ParameterTypeError, (cls.__name__, field.name))
+        meta = field.metadata.get("conex")
+        check = getattr(meta, "check", None)
+        refused = None if check is None else _refused_value(check, simple)
+        if refused is not None:
+            shown = repr(float(refused)) if float in simple else repr(refused)
+            words = (cls.__name__, field.name, shown)
+            _expect_refusal(cls, {**entry.kwargs, field.name: refused}, ParameterError, words)
+    for case in entry.invalid:
+        kwargs = {**entry.kwargs, **case.kwargs}
+        if case.at == "construct":
+            _expect_refusal(cls, kwargs, case.error, (case.match,) if case.match else ())
+            continue
+        host = case.host or entry.host_spec(cls)
+        try:
+            build(cls(**kwargs), host, priority=entry.priority)
+        except case.error as exc:
+            if case.match not in str(exc):
+                raise _fail(cls, "validates", f"{str(exc)!r} does not contain {case.match!r}") from exc
+        except Exception as exc:
+            raise _fail(cls, "validates", f"{dict(kwargs)!r} at initialize raised {exc!r}") from exc
+        else:
+            raise _fail(cls, "validates", f"{dict(kwargs)!r} on {host!r} initialized, expected {case.error.__name__}")
+
+
+def check_repr(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """``repr`` names the class and shows ``name=value`` for each declared parameter."""
+    behavior = entry.make(cls)
+    text = repr(behavior)
+    if not text.startswith(f"{cls.__name__}("):
+        raise _fail(cls, "repr", f"repr {text!r} does not start with {cls.__name__}(")
+    missing = [name for name, _ in behavior.parameter_values() if f"{name}=" not in text]
+    if missing:
+        raise _fail(cls, "repr", f"repr {text!r} does not show {', '.join(missing)}")
+
+
+# -- runtime checks ---------------------------------------------------------------------------------
+
+
+def _devices() -> list[str]:
+    return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+
+
+def _on(device: torch.device, tensor: torch.Tensor) -> bool:
+    return tensor.device.type == device.type and (device.index is None or tensor.device.index == device.index)
+
+
+def check_device_dtype(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """Every floating tensor is in the network's dtype, every tensor on its device (float64; CUDA too)."""
+    for device in _devices():
+        built = entry.build(cls, dtype=torch.float64, device=device).run(entry.steps)
+        net = built.net
+        for path, value in built.state().items():
+            if not isinstance(value, torch.Tensor):
+                continue
+            if value.is_floating_point() and value.dtype != net.def_dtype:
+                raise _fail(cls, "device_dtype", f"{path} is {value.dtype}, the network's dtype is {net.def_dtype}")
+            if not _on(net.device, value):
+                raise _fail(cls, "device_dtype", f"{path} is on {value.device}, the network is on {net.device}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        if a.layout != b.layout or a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.is_sparse:
+            a, b = a.coalesce(), b.coalesce()
+            return torch.equal(a.indices(), b.indices()) and torch.equal(a.values(), b.values())
+        return bool(torch.equal(a, b)) or bool(a.is_floating_point() and torch.allclose(a, b, 0, 0, equal_nan=True))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def _differences(first: Mapping[str, Any], second: Mapping[str, Any]) -> list[str]:
+    keys = sorted(set(first) | set(second))
+    return [k for k in keys if k not in first or k not in second or not _same(first[k], second[k])]
+
+
+def check_deterministic(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """Two runs with the same seed end bit-identical, and the global torch RNG is never drawn from."""
+    global_state = torch.random.get_rng_state()
+    runs = [entry.build(cls, seed=1234).run(entry.steps).state() for _ in range(2)]
+    if not torch.equal(torch.random.get_rng_state(), global_state):
+        raise _fail(cls, "deterministic", "it draws from the global torch RNG: use network.generator")
+    differing = _differences(*runs)
+    if differing:
+        raise _fail(cls, "deterministic", f"two runs with one seed differ in {', '.join(differing[:5])}")
+
+
+def _mutable(value: Any) -> bool:
+    return isinstance(value, (list, dict, set, bytearray, torch.Tensor)) or (
+        hasattr(value, "__dict__") and not isinstance(value, (type, numbers.Number, str)) and not callable(value)
+    )
+
+
+def _class_state(cls: type) -> dict[str, Any]:
+    """Deep copies of the mutable containers in the class dicts between ``cls`` and Behavior."""
+    found = {}
+    for klass in cls.__mro__:
+        if klass is Behavior:
+            break
+        for name, value in vars(klass).items():
+            if isinstance(value, (list, dict, set, bytearray)) and not name.startswith("__"):
+                found[f"{klass.__name__}.{name}"] = copy.deepcopy(value)
+    return found
+
+
+def _storages(behavior: Behavior) -> dict[int, str]:
+    """Storage address -> path of the tensors a behavior made (not those it was given as parameters)."""
+    given = {v.untyped_storage().data_ptr() for _, v in behavior.parameter_values() if _dense_tensor(v)}
+    found = {v.untyped_storage().data_ptr(): path for path, v in behavior_state(behavior) if _dense_tensor(v)}
+    return {ptr: path for ptr, path in found.items() if ptr not in given}
+
+
+def _dense_tensor(value: Any) -> bool:
+    return isinstance(value, torch.Tensor) and not value.is_sparse and value.numel() > 0
+
+
+def check_independent(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """Two instances share no mutable default, no storage and no class-level state."""
+    first, second = entry.make(cls), entry.make(cls)
+    for name, value in first.parameter_values():
+        if name not in entry.kwargs and _mutable(value) and value is getattr(second, name):
+            raise _fail(cls, "independent", f"instances share the default object of {name!r}: use a factory")
+    before = _class_state(cls)
+    solo = entry.build(cls, seed=99)
+    solo.run(entry.steps)
+    left, right = entry.build(cls, seed=99), entry.build(cls, seed=99)
+    for _ in range(entry.steps):
+        left.run(1)
+        right.run(1)
+    shared = set(_storages(left.behavior)) & set(_storages(right.behavior))
+    if shared:
+        paths = sorted(_storages(left.behavior)[p] for p in shared)
+        raise _fail(cls, "independent", f"two instances share the storage of {', '.join(paths)}")
+    for run in (left, right):
+        differing = _differences(solo.state(), run.state())
+        if differing:
+            raise _fail(cls, "independent", f"running two instances side by side changes {', '.join(differing[:5])}")
+    after = _class_state(cls)
+    changed = [k for k in before if not _same_container(before[k], after.get(k))]
+    if changed:
+        raise _fail(cls, "independent", f"running it changes class-level state {', '.join(changed)}")
+
+
+def _same_container(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except RuntimeError:  # containers of tensors: compare element by element
+        return repr(a) == repr(b)
+
+
+CHECKS: dict[str, Callable[[ConformanceEntry, type[Behavior]], None]] = {
+    "declares": check_declares,
+    "constructs": check_constructs,
+    "validates": check_validates,
+    "repr": check_repr,
+    "device_dtype": check_device_dtype,
+    "deterministic": check_deterministic,
+    "independent": check_independent,
+}
+"""Every check by name, in the order they run."""
+
+RUNTIME_CHECKS = frozenset({"device_dtype", "deterministic", "independent"})
+"""The checks that run the behavior (skipped for abstract entries)."""
+
+
+# -- databases --------------------------------------------------------------------------------------
+
+
+def missing_entries(
+    entries: Iterable[ConformanceEntry], plugin: str, registry: Registry | None = None
+) -> tuple[list[str], list[str]]:
+    """``(registered without an entry, entries for names the plugin does not register)``."""
+    registry = registry or get_registry()
+    registered = {e.name for e in registry if e.plugin == plugin}
+    listed = {e.name.split(":", 1)[-1] for e in entries}
+    return sorted(registered - listed), sorted(listed - registered)
+
+
+def assert_complete(entries: Iterable[ConformanceEntry], plugin: str, registry: Registry | None = None) -> None:
+    """Fail unless ``entries`` cover exactly the behaviors ``plugin`` registers (and it registers some)."""
+    registry = registry or get_registry()
+    status = {p.name: p for p in registry.plugins}.get(plugin)
+    if status is None or status.status != "ok":
+        reason = "is not installed" if status is None else f"did not load: {status.error}"
+        raise ConformanceError(f"plugin {plugin!r} {reason}")
+    missing, unknown = missing_entries(entries, plugin, registry)
+    problems = []
+    if missing:
+        problems.append(f"registered without a conformance entry: {', '.join(missing)}")
+    if unknown:
+        problems.append(f"entries for behaviors {plugin!r} does not register: {', '.join(unknown)}")
+    if problems:
+        raise ConformanceError(f"plugin {plugin!r}: " + "; ".join(problems))
+
+
+def conformance_cases(
+    entries: Iterable[ConformanceEntry], checks: Iterable[str] | None = None
+) -> Iterator[tuple[ConformanceEntry, str]]:
+    """Every ``(entry, check name)`` pair, for ``pytest.mark.parametrize``."""
+    names = list(CHECKS) if checks is None else list(checks)
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise ValueError(f"unknown checks {unknown}; known: {', '.join(CHECKS)}")
+    for entry in entries:
+        for name in names:
+            yield entry, name
+
+
+def run_check(entry: ConformanceEntry, check: str, registry: Registry | None = None) -> str | None:
+    """Run one check; returns a reason when it does not apply (an abstract entry's runtime check)."""
+    cls = entry.cls(registry)
+    if entry.abstract and check in RUNTIME_CHECKS:
+        return f"{entry.name} is abstract: {entry.abstract}"
+    CHECKS[check](entry, cls)
+    return None
+
+
+def conformance_suite(entries: Sequence[ConformanceEntry], plugin: str, checks: Iterable[str] | None = None) -> type:
+    """A pytest test class running every check over ``entries``, plus a completeness test.
+
+    Assign it to a ``Test*`` name in a test module::
+
+        TestConformance = conformance_suite(CONFORMANCE, plugin="triplet")
+    """
+    import pytest
+
+    cases = list(conformance_cases(entries, checks))
+
+    class Suite:
+        @pytest.mark.parametrize(("entry", "check"), [pytest.param(e, c, id=f"{e.name}-{c}") for e, c in cases])
+        def test_conformance(self, entry: ConformanceEntry, check: str) -> None:
+            reason = run_check(entry, check)
+            if reason is not None:
+                pytest.skip(reason)
+
+        def test_every_registered_behavior_has_an_entry(self) -> None:
+            assert_complete(entries, plugin)
+
+    Suite.__name__ = Suite.__qualname__ = f"Test{plugin.title().replace('-', '').replace('_', '')}Conformance"
+    return Suite
