@@ -1,0 +1,143 @@
+"""The conex side: one workload built from conex's standard behaviors, run once, one JSON line out.
+
+Builds ``benchmarks/workloads.py``'s networks with ``from conex.behaviors import ...`` (each
+behavior at its default priority), the same way the peers build theirs, so that ``run.py`` can
+compare steps/s. conex's STDP reads the traces of the synapse (``PreTrace``/``PostTrace`` after the
+spike catchers), where CoNeX reads the traces of the neurons.
+
+    python benchmarks/conex_workloads.py --workload w1 --size 800
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from harness import arguments, emit, measure
+from workloads import DT, POISSON_P, SEED, STDP, Projection, Workload
+from workloads import LIF as LIF_PARAMS
+
+import conex
+from conex import Network, NeuronGroup, SynapseGroup
+from conex.behaviors import (
+    LIF,
+    Conv2dDendriticInput,
+    Conv2dSTDP,
+    Fire,
+    NeuronAxon,
+    PoissonInput,
+    PostSpikeCatcher,
+    PostTrace,
+    PreSpikeCatcher,
+    PreTrace,
+    SimpleDendriteComputation,
+    SimpleDendriteStructure,
+    SimpleDendriticInput,
+    SimpleSTDP,
+    SparseDendriticInput,
+    SparseSTDP,
+    SynapseInit,
+    WeightInitializer,
+)
+
+# per layout: (dendritic input, STDP rule)
+LAYOUTS = {
+    "dense": (SimpleDendriticInput, SimpleSTDP),
+    "conv2d": (Conv2dDendriticInput, Conv2dSTDP),
+    "sparse": (SparseDendriticInput, SparseSTDP),
+}
+
+
+def neuron_behaviors(kind: str) -> list:
+    """The behaviors of a ``"poisson"`` input group or a ``"lif"`` group."""
+    if kind == "poisson":
+        return [PoissonInput(1.0, scale=POISSON_P * 1000.0 / DT), NeuronAxon(max_delay=1)]
+    return [
+        # proximal dendrite only: the workloads have no distal/apical synapses
+        SimpleDendriteStructure(Proximal_max_delay=1, Distal_max_delay=0, Apical_max_delay=0),
+        SimpleDendriteComputation(),
+        LIF(
+            R=LIF_PARAMS.R,
+            threshold=LIF_PARAMS.threshold,
+            tau=LIF_PARAMS.tau,
+            v_reset=LIF_PARAMS.v_reset,
+            v_rest=LIF_PARAMS.v_rest,
+            init_v=LIF_PARAMS.v_rest,
+        ),
+        Fire(),
+        NeuronAxon(max_delay=1),
+    ]
+
+
+def synapse_behaviors(workload: Workload, projection: Projection) -> list:
+    """Init, weights, spike catching and dendritic input, plus traces and STDP when plastic."""
+    dendritic_input, rule = LAYOUTS[projection.layout]
+    weights = {"mode": "uniform", "scale": projection.weight_scale}
+    input_args = {"current_coef": projection.current_coef}
+    if projection.layout == "conv2d":
+        weights["weight_shape"] = workload.weight_shape(projection)
+        input_args.update(stride=1, padding=0)
+    elif projection.layout == "sparse":
+        weights["density"] = projection.density
+    behaviors = [SynapseInit(), WeightInitializer(**weights), dendritic_input(**input_args), PreSpikeCatcher()]
+    if projection.plastic:
+        behaviors += [
+            PostSpikeCatcher(),
+            PreTrace(STDP.tau_trace),
+            PostTrace(STDP.tau_trace),
+            rule(
+                STDP.a_plus,
+                STDP.a_minus,
+                w_min=STDP.w_min,
+                w_max=STDP.w_max,
+                positive_bound=STDP.bound,
+                negative_bound=STDP.bound,
+            ),
+        ]
+    return behaviors
+
+
+def build_network(workload: Workload, device: str = "cpu") -> tuple[Network, dict[str, NeuronGroup]]:
+    """The initialized network of ``workload`` and its neuron groups by tag."""
+    net = Network(dt=DT, device=device, dtype=torch.float32, seed=SEED)
+    groups = {
+        g.tag: NeuronGroup(size=g.shape, net=net, tag=g.tag, behavior=neuron_behaviors(g.kind)) for g in workload.groups
+    }
+    for p in workload.projections:
+        SynapseGroup(
+            net=net, src=groups[p.src], dst=groups[p.dst], tag="Proximal", behavior=synapse_behaviors(workload, p)
+        )
+    net.initialize()
+    return net, groups
+
+
+def main() -> None:
+    def options(parser) -> None:
+        parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
+
+    args, workload = arguments(__doc__.splitlines()[0], options)
+    synchronize = torch.cuda.synchronize if args.device.startswith("cuda") else lambda: None
+
+    def simulate(n: int) -> None:
+        net.simulate_iterations(n)
+        synchronize()
+
+    start = time.perf_counter()
+    net, groups = build_network(workload, args.device)
+    build_s = time.perf_counter() - start
+    result = measure(
+        workload,
+        step=net.simulate_iteration,
+        spike_counts=lambda: {tag: int(g.spikes.sum()) for tag, g in groups.items()},
+        simulate=simulate,
+        dt_ms=DT,
+    )
+    versions = {"torch": torch.__version__, "conex": conex.__version__}
+    extra = {"build_s": build_s, "threads": torch.get_num_threads(), "device": args.device}
+    if args.device.startswith("cuda"):
+        extra["gpu_peak_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    emit("conex", workload, result, versions, **extra)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""What every benchmark side shares: its command line, the warm-up/timed loop and the JSON record.
+
+Standard library only (each peer runs in its own environment). A side is a script that builds one
+workload at one size, runs it and prints exactly ONE JSON line on stdout; anything a library prints
+while building goes to stderr (:func:`quiet`), so ``run.py`` can read that line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from workloads import Workload, build
+
+__all__ = ["arguments", "cpu_model", "emit", "measure", "peak_rss_mb", "quiet", "rates_hz"]
+
+
+def arguments(
+    description: str, extra: Callable[[argparse.ArgumentParser], None] | None = None
+) -> tuple[argparse.Namespace, Workload]:
+    """Parse ``--workload --size [--steps --warmup]`` (plus ``extra`` options); return (args, workload)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--workload", required=True, help="w1/ei_stdp, w2/conv_stdp or w3/sparse_stdp")
+    parser.add_argument("--size", type=int, default=None, help="the workload's size (W1: N_E)")
+    parser.add_argument("--steps", type=int, default=None, help="timed steps (default: the workload's)")
+    parser.add_argument("--warmup", type=int, default=None, help="untimed steps before (default: the workload's)")
+    if extra is not None:
+        extra(parser)
+    args = parser.parse_args()
+    workload = build(args.workload, args.size)
+    changes = {k: v for k, v in (("steps", args.steps), ("warmup", args.warmup)) if v is not None}
+    return args, dataclasses.replace(workload, **changes)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MiB; Linux reports ``ru_maxrss`` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux)."""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Send what chatty libraries print to stdout to stderr instead, keeping stdout for the record."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def rates_hz(counts: dict[str, int], workload: Workload, steps: int, dt_ms: float) -> dict[str, float]:
+    """Mean firing rate (Hz) per group from spike counts over ``steps`` steps of ``dt_ms``."""
+    seconds = steps * dt_ms / 1000
+    return {tag: round(n / (workload.group(tag).size * seconds), 3) for tag, n in counts.items()}
+
+
+def measure(
+    workload: Workload,
+    step: Callable[[], None],
+    spike_counts: Callable[[], dict[str, int]],
+    simulate: Callable[[int], None],
+    dt_ms: float,
+) -> dict[str, Any]:
+    """Warm up one step at a time, counting spikes (the rates are a cross-check that the sides
+    simulate the same network), then time ``simulate(workload.steps)`` by wall clock."""
+    counts: dict[str, int] = {}
+    for _ in range(workload.warmup):
+        step()
+        for tag, n in spike_counts().items():
+            counts[tag] = counts.get(tag, 0) + n
+    start = time.perf_counter()
+    simulate(workload.steps)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "steps_per_s": workload.steps / seconds,
+        "warmup_rates_hz": rates_hz(counts, workload, workload.warmup, dt_ms),
+    }
+
+
+def emit(side: str, workload: Workload, result: dict[str, Any], versions: dict[str, str], **extra: Any) -> None:
+    """Print the run's one JSON line: what ran, how fast, how much memory, with which versions."""
+    record = {
+        "side": side,
+        "workload": workload.key,
+        "name": workload.name,
+        "size": workload.size,
+        "steps": workload.steps,
+        "warmup": workload.warmup,
+        **result,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        **extra,
+        "versions": {"python": platform.python_version(), **versions},
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)},
+        "env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_") or k.endswith("_NUM_THREADS")},
+    }
+    print(json.dumps(record), flush=True)
