@@ -60,6 +60,8 @@ class NeuronAxon(Behavior):
         neurons.axon = self
 
     def _read(self, history: torch.Tensor, delay: torch.Tensor) -> torch.Tensor:
+        if self.max_delay == 1:  # every delay is 0: a copy of this iteration's row
+            return history[0].clone()
         rows = torch.remainder(self._head - delay, self.max_delay)
         return history.view(-1)[rows.mul_(self.size).add_(self._columns)]
 
@@ -82,7 +84,8 @@ class NeuronAxon(Behavior):
                 setattr(self, f"{kind.lower()}_min_delay", smallest)
 
     def forward(self, neurons: Any) -> None:
-        self._head = (self._head + 1) % self.max_delay
+        if self.max_delay > 1:
+            self._head = (self._head + 1) % self.max_delay
         self.spike_history[self._head].copy_(neurons.spikes)
         if self.trace_history is not None:
             self.trace_history[self._head].copy_(neurons.trace)

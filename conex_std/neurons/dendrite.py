@@ -22,9 +22,9 @@ class SimpleDendriteStructure(Behavior):
     ``neurons.I_proximal``, ``I_distal`` and ``I_apical`` ``(size,)``. A synapse's current of iteration t
     with ``dst_delay[j] = d`` reaches neuron j in iteration t+d. Each dendrite keeps ``<Kind>_max_delay``
     iterations of pending input (delays must be smaller); 0 switches that dendrite off (its current
-    stays 0, and a synapse tagged for it is an error). The ``*_min_delay`` parameters are CoNeX's: the
-    smallest ``dst_delay`` of each kind, for code that wants it; :meth:`update_min_delay` recomputes
-    them from the synapses.
+    stays 0, and a synapse tagged for it is an error); a dendrite without synapses keeps a zero
+    current. The ``*_min_delay`` parameters are CoNeX's: the smallest ``dst_delay`` of each kind, for
+    code that wants it; :meth:`update_min_delay` recomputes them from the synapses.
     """
 
     priority = Phase.DENDRITE_STRUCTURE
@@ -71,9 +71,15 @@ class SimpleDendriteStructure(Behavior):
                 if not isinstance(getattr(synapse, "I", None), torch.Tensor):
                     raise self.error(neurons, f"{kind} {synapse.label()} has no current I: give it a dendritic input")
                 check_delays(self, synapse, "dst_delay", neurons.size, length, f"{kind}_max_delay of {neurons.label()}")
-            if length:
+            if length > 1 and synapses:
                 self._buffers[kind] = torch.zeros((length, neurons.size), dtype=net.def_dtype, device=net.device)
             setattr(neurons, f"I_{kind.lower()}", neurons.vector())
+        # a one-iteration buffer delays nothing (every dst_delay is 0): its input is the currents' sum
+        self._summed = tuple(
+            (f"I_{kind.lower()}", tuple(neurons.afferent_synapses[kind]))
+            for kind in DENDRITES
+            if self.max_delays[kind] == 1 and neurons.afferent_synapses.get(kind)
+        )
         self._step = 0
 
     def update_min_delay(self, neurons: Any) -> None:
@@ -84,6 +90,14 @@ class SimpleDendriteStructure(Behavior):
                 self.min_delays[kind] = min(int(s.dst_delay.min()) for s in synapses)
 
     def forward(self, neurons: Any) -> None:
+        for name, (first, *others) in self._summed:
+            total = getattr(neurons, name)
+            if others:
+                torch.add(first.I, others[0].I, out=total)
+                for synapse in others[1:]:
+                    total.add_(synapse.I)
+            else:
+                total.copy_(first.I)
         size = neurons.size
         for kind, buffer in self._buffers.items():
             length = buffer.shape[0]
@@ -136,10 +150,9 @@ class SimpleDendriteComputation(Behavior):
     def forward(self, neurons: Any) -> None:
         current = neurons.I
         if self._keep is None:
-            current.zero_()
+            current.copy_(neurons.I_proximal)
         else:
-            current.mul_(self._keep)
-        current.add_(neurons.I_proximal)
+            current.mul_(self._keep).add_(neurons.I_proximal)
         if self._priming:
             gain = getattr(neurons, "tau", 1.0) / getattr(neurons, "R", 1.0)
             for name, level in self._priming:

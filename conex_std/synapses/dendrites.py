@@ -58,7 +58,8 @@ class BaseDendriticInput(Behavior):
     def initialize(self, synapse: Any) -> None:
         self.current_type = self.sign(synapse)
         self._current = self.bind(synapse)
-        self._factor = self.current_coef * self.current_type
+        # a 0-d tensor of the current's dtype: a Python float would be converted to one every iteration
+        self._factor = synapse.tensor((), self.current_coef * self.current_type)
         synapse.I = synapse.dst.vector()
 
     def sign(self, synapse: Any) -> float:
@@ -72,7 +73,11 @@ class BaseDendriticInput(Behavior):
         return self.topology.current
 
     def forward(self, synapse: Any) -> None:
-        torch.mul(self._current(synapse.pre_spike), self._factor, out=synapse.I)
+        pre = synapse.pre_spike
+        if pre.dtype == torch.bool and not pre.any():  # no spike, no current
+            synapse.I.zero_()
+        else:
+            torch.mul(self._current(pre), self._factor, out=synapse.I)
 
 
 class SimpleDendriticInput(BaseDendriticInput):

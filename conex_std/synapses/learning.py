@@ -1,12 +1,13 @@
 """Learning rules for every topology: each rule written once, laid out by a topology.
 
 A learning behavior is a rule composed with a topology (:mod:`.topology`). The rule
-(:class:`PairSTDP`, :class:`SymmetricISTDP`, :class:`RSTDP`) computes the weight change from the
-synapse's spikes and traces with the pure functions of :mod:`.rules`; the topology's ``correlate``
-lays the pre x post products out like the weights, and :class:`BaseLearning` adds the change to
-``topology.values`` in place. The classes CoNeX names (``SimpleSTDP``, ``Conv2dRSTDP``...) are
-those compositions, one class attribute each; ``Conv2diSTDP`` and ``Local2diSTDP`` are two
-compositions CoNeX lacks.
+(:class:`PairSTDP`, :class:`SymmetricISTDP`, :class:`RSTDP`) states the weight change as terms
+``coef * correlate(pre, post) * bound(w)`` of the synapse's spikes and traces, with the pure
+functions of :mod:`.rules`; the topology adds them to ``topology.values`` in place, visiting only
+the weights of spiking neurons where that pays (:meth:`~.topology.Topology.add_terms`). A rule
+that is not such a sum defines :meth:`BaseLearning.compute_dw` instead, applied densely. The
+classes CoNeX names (``SimpleSTDP``, ``Conv2dRSTDP``...) are those compositions, one class
+attribute each; ``Conv2diSTDP`` and ``Local2diSTDP`` are two compositions CoNeX lacks.
 
 Every rule reads, on its synapse, ``weights``, ``pre_spike`` and ``post_spike`` (the spike
 catchers), ``pre_trace`` and ``post_trace`` (PreTrace, PostTrace). A plugin adds a layout by
@@ -26,6 +27,7 @@ from conex.fill import parse_fill
 from conex_std.synapses.rules import (
     BOUNDS,
     Bound,
+    Term,
     hard_bound,
     no_bound,
     pair_stdp,
@@ -56,9 +58,9 @@ __all__ = [
     "no_bound",
     "soft_bound",
 ]
-# The rule classes PairSTDP, SymmetricISTDP and RSTDP are public (subclass them to add a layout) but
-# stay out of __all__: the registry lists the compositions, not their parts (BaseLearning is listed
-# because CoNeX documents it).
+# The rule classes TermLearning, PairSTDP, SymmetricISTDP and RSTDP are public (subclass them to add a
+# layout or a rule) but stay out of __all__: the registry lists the compositions, not their parts
+# (BaseLearning is listed because CoNeX documents it).
 
 _SPIKES_AND_TRACES = ("weights", "pre_spike", "post_spike", "pre_trace", "post_trace")
 _BOUND_EXPECTED = "one of " + ", ".join(BOUNDS) + ", None (no_bound) or a function f(w, w_min, w_max)"
@@ -71,7 +73,8 @@ class BaseLearning(Behavior):
     :class:`Dense` unless a subclass says otherwise) is bound to the synapse at ``initialize`` as
     :attr:`layout`; it checks the weights against the groups' shapes and gives ``values`` (the
     learnable weights) and ``correlate`` (pre x post products in the layout of ``values``).
-    Subclasses define :meth:`compute_dw`.
+    Subclasses define :meth:`compute_dw`, or derive from :class:`TermLearning` when the change is
+    a sum of terms (which then runs event-driven).
     """
 
     priority = Phase.LEARNING
@@ -90,7 +93,26 @@ class BaseLearning(Behavior):
         self.layout.values.add_(self.compute_dw(synapse))
 
 
-class PairSTDP(BaseLearning):
+class TermLearning(BaseLearning):
+    """A rule whose change is a sum of :class:`~.rules.Term` s ``coef * correlate(pre, post) * bound(w)``.
+
+    Subclasses define :meth:`terms`; the layout adds them to the weights, visiting only the weights
+    of spiking neurons where that pays, and :meth:`compute_dw` gives the same change as a tensor
+    (the dense formulation).
+    """
+
+    def terms(self, synapse: Any) -> Sequence[Term]:
+        """This iteration's change as terms."""
+        raise NotImplementedError(f"{type(self).__name__} does not define terms")
+
+    def compute_dw(self, synapse: Any) -> torch.Tensor:
+        return self.layout.change(self.terms(synapse))
+
+    def forward(self, synapse: Any) -> None:
+        self.layout.add_terms(self.layout.values, self.terms(synapse))
+
+
+class PairSTDP(TermLearning):
     """Pair-based STDP with weight-dependent bounds (SPEC 3), on the layout of ``topology``::
 
         dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w, w_min, w_max)
@@ -129,10 +151,8 @@ class PairSTDP(BaseLearning):
         except KeyError:
             raise bad_parameter(type(self).__name__, name, value, _BOUND_EXPECTED) from None
 
-    def compute_dw(self, synapse: Any) -> torch.Tensor:
+    def terms(self, synapse: Any) -> Sequence[Term]:
         return pair_stdp(
-            self.layout.correlate,
-            self.layout.values,
             synapse.pre_spike,
             synapse.pre_trace,
             synapse.post_spike,
@@ -146,7 +166,7 @@ class PairSTDP(BaseLearning):
         )
 
 
-class SymmetricISTDP(BaseLearning):
+class SymmetricISTDP(TermLearning):
     """Symmetric inhibitory STDP (Vogels et al. 2011, doi:10.1126/science.1211095), SPEC 3::
 
         dw = lr * (correlate(pre_spike, (alpha - post_trace) * s) + correlate(pre_trace, post_spike))
@@ -188,9 +208,8 @@ class SymmetricISTDP(BaseLearning):
             raise self.error(synapse, f"needs {name}, which {provider} provides")
         return tau
 
-    def compute_dw(self, synapse: Any) -> torch.Tensor:
+    def terms(self, synapse: Any) -> Sequence[Term]:
         return symmetric_istdp(
-            self.layout.correlate,
             synapse.pre_spike,
             synapse.pre_trace,
             synapse.post_spike,
@@ -229,11 +248,17 @@ class RSTDP(PairSTDP):
         super().initialize(synapse)
         values = self.layout.values
         synapse.c = synapse.tensor(tuple(values.shape), self.init_c_mode, dtype=values.dtype)
+        self._keep = synapse.tensor((), 1.0 - 1.0 / self.tau_c, dtype=values.dtype)  # c's decay per iteration
 
     def forward(self, synapse: Any) -> None:
         c = synapse.c
-        c.add_(self.compute_dw(synapse).sub_(c, alpha=1.0 / self.tau_c))
-        self.layout.values.add_(c * synapse.network.dopamine_concentration)
+        c.mul_(self._keep)
+        self.layout.add_terms(c, self.terms(synapse))
+        dopamine = synapse.network.dopamine_concentration
+        if isinstance(dopamine, torch.Tensor):
+            self.layout.values.add_(c * dopamine)
+        elif dopamine:
+            self.layout.values.add_(c, alpha=dopamine)
 
 
 # -- the compositions: rule x topology -----------------------------------------------------------

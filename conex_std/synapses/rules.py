@@ -1,19 +1,24 @@
 """Learning rules as pure functions of spikes, traces and weights.
 
-Each rule is written once; the topology passed in (``correlate``) lays the pre x post products
-out in the weight layout, so the same function serves dense, sparse, one-to-one, conv2d and
-local2d synapses. Units: traces are dimensionless, time constants in ms, ``dt`` in ms.
+Each rule is written once, as a sum of :class:`Term` s, each ``coef * correlate(pre, post) * bound(w)``.
+A topology (:mod:`.topology`) lays every term out in its weight layout: densely through its
+``correlate``, or event-driven, visiting only the weights of the neurons in a term's binary spike
+vector (rows of spiking sources, columns of spiking destinations). So the same function serves dense,
+sparse, one-to-one, conv2d and local2d synapses at every firing rate. Units: traces are dimensionless,
+time constants in ms, ``dt`` in ms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
 __all__ = [
     "BOUNDS",
     "Bound",
+    "Term",
     "hard_bound",
     "no_bound",
     "pair_stdp",
@@ -22,13 +27,12 @@ __all__ = [
     "symmetric_istdp",
 ]
 
-Correlate = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Bound = Callable[[torch.Tensor, float, float], "torch.Tensor | float"]
 
 
 def soft_bound(w: torch.Tensor, w_min: float, w_max: float) -> torch.Tensor:
     """Multiplicative bound ``(w - w_min) * (w_max - w)``: learning slows near either limit."""
-    return (w - w_min) * (w_max - w)
+    return (w - w_min).mul_(torch.rsub(w, w_max))
 
 
 def hard_bound(w: torch.Tensor, w_min: float, w_max: float) -> torch.Tensor:
@@ -56,9 +60,24 @@ def resolve_bound(bound: str | Bound | None) -> Bound:
     return BOUNDS[bound]
 
 
+class Term(NamedTuple):
+    """One term of a weight change: ``coef * correlate(pre, post) * bound(w, w_min, w_max)``.
+
+    ``pre`` ``(src.size,)`` and ``post`` ``(dst.size,)`` are vectors over the source and destination
+    neurons. A ``bool`` one is a spike vector: the term is zero outside the rows (``pre``) or columns
+    (``post``) of the spiking neurons, which lets a topology visit only those weights. ``bound`` is
+    element-wise in ``w`` (the weights before this iteration's change); ``no_bound`` skips it.
+    """
+
+    coef: float
+    pre: torch.Tensor
+    post: torch.Tensor
+    bound: Bound = no_bound
+    w_min: float = 0.0
+    w_max: float = 1.0
+
+
 def pair_stdp(
-    correlate: Correlate,
-    w: torch.Tensor,
     pre_spike: torch.Tensor,
     pre_trace: torch.Tensor,
     post_spike: torch.Tensor,
@@ -69,21 +88,19 @@ def pair_stdp(
     w_max: float,
     positive_bound: Bound,
     negative_bound: Bound,
-) -> torch.Tensor:
-    """Pair-based STDP (SPEC 3).
+) -> tuple[Term, Term]:
+    """Pair-based STDP (SPEC 3): the terms of::
 
-    The change of every weight in this iteration::
-
-        dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w)
-           - a_minus * correlate(pre_spike, post_trace) * negative_bound(w)
+    dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w)
+       - a_minus * correlate(pre_spike, post_trace) * negative_bound(w)
     """
-    potentiation = correlate(pre_trace, post_spike) * positive_bound(w, w_min, w_max)
-    depression = correlate(pre_spike, post_trace) * negative_bound(w, w_min, w_max)
-    return a_plus * potentiation - a_minus * depression
+    return (
+        Term(a_plus, pre_trace, post_spike, positive_bound, w_min, w_max),
+        Term(-a_minus, pre_spike, post_trace, negative_bound, w_min, w_max),
+    )
 
 
 def symmetric_istdp(
-    correlate: Correlate,
     pre_spike: torch.Tensor,
     pre_trace: torch.Tensor,
     post_spike: torch.Tensor,
@@ -91,13 +108,11 @@ def symmetric_istdp(
     lr: float,
     alpha: float,
     sign: float,
-) -> torch.Tensor:
-    """Symmetric inhibitory STDP (Vogels et al. 2011, SPEC 3).
+) -> tuple[Term, Term]:
+    """Symmetric inhibitory STDP (Vogels et al. 2011, SPEC 3): the terms of::
 
-    The change of every weight in this iteration::
-
-        dw = lr * (correlate(pre_spike, (alpha - post_trace) * sign) + correlate(pre_trace, post_spike))
+    dw = lr * (correlate(pre_spike, (alpha - post_trace) * sign) + correlate(pre_trace, post_spike))
 
     ``sign`` is +1 for excitatory and -1 for inhibitory synapses.
     """
-    return lr * (correlate(pre_spike, (alpha - post_trace) * sign) + correlate(pre_trace, post_spike))
+    return Term(lr, pre_spike, (alpha - post_trace) * sign), Term(lr, pre_trace, post_spike)

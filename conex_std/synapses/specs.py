@@ -221,10 +221,16 @@ class WeightInitializer(Behavior):
             if not isinstance(w, torch.Tensor) or tuple(w.shape) != shape:
                 got = tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
                 raise self.parameter_error(synapse, "function", got, f"a function returning a tensor of shape {shape}")
-        w = w * self.scale + self.offset
+            w = w * self.scale  # a copy: the function's result may be its input or a read-only view
+        else:
+            w.mul_(self.scale)  # in place: no second weight-sized tensor at initialize
+        w.add_(self.offset)
         if self.density == 1:
             return w
-        kept = torch.randperm(w.numel(), generator=net.generator, device=net.device)[: int(w.numel() * self.density)]
+        # int32 positions where they fit: half the memory, and the same permutation as int64
+        index_dtype = torch.int32 if w.numel() < 2**31 else torch.long
+        kept = torch.randperm(w.numel(), generator=net.generator, device=net.device, dtype=index_dtype)
+        kept = kept[: int(w.numel() * self.density)].long()
         if not self.true_sparsity:
             mask = torch.zeros(w.numel(), dtype=torch.bool, device=net.device)
             mask[kept] = True
@@ -378,7 +384,8 @@ class _Trace(Behavior):
         setattr(synapse, f"{self.side}_trace", getattr(synapse, self.group).vector())
         setattr(synapse, f"{self.side}_trace_tau", self.tau_s)
         self._trace_name, self._spike_name = f"{self.side}_trace", f"{self.side}_spike"
-        self._decay = 1.0 - dt / self.tau_s
+        # a 0-d tensor of the trace's dtype: a Python float would be converted to one every iteration
+        self._decay = synapse.tensor((), 1.0 - dt / self.tau_s)
 
     def forward(self, synapse: Any) -> None:
         trace = getattr(synapse, self._trace_name)

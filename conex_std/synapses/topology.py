@@ -10,7 +10,18 @@ topology supplies
 * ``correlate(pre, post)``: for every weight in ``values``, the sum over the (source, destination)
   pairs that weight serves of ``pre[source] * post[destination]`` (the outer product on a dense
   layout; averaged over output positions for shared convolution kernels, as CoNeX does);
-* ``incoming_sum()`` and ``normalize(norm)``: each destination neuron's summed incoming weight.
+* ``incoming_sum()`` and ``normalize(norm)``: each destination neuron's summed incoming weight;
+* ``change(terms)`` and ``add_terms(target, terms)``: a learning rule's change, a sum of
+  :class:`~.rules.Term` s ``coef * correlate(pre, post) * bound(w)``, as a tensor (the dense
+  formulation) or added into ``target`` (the weights, or R-STDP's eligibility ``c``).
+
+Event-driven work: a term whose ``pre`` (``post``) is a ``bool`` spike vector is zero outside the
+rows of the spiking sources (the columns of the spiking destinations). :class:`Dense` and
+:class:`Sparse` then visit only those weights, so a step costs the number of spikes times their
+fan-out instead of ``S * D``, and their ``current`` reads only the rows of spiking sources. They
+choose per term and per step (:meth:`Topology.events`): the dense formulation where it is cheaper
+(small weight tensors, high rates), the events otherwise. Both give the same result up to float
+rounding order: every term is computed from the weights as they were before any is written.
 
 A topology object is bound to one synapse group at ``initialize`` (``Dense(behavior, synapse)``);
 it validates the weights against the groups' shapes there, so a mismatch is reported with the
@@ -32,12 +43,14 @@ Lateral    ``(1, 1, kd, kh, kw)``, odd sizes     ``src is dst``; same-size 3-D c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior
+from conex_std.synapses.rules import Term, no_bound
 
 __all__ = ["LAYOUTS", "Conv2d", "Dense", "Lateral", "Local2d", "One2One", "Sparse", "Topology", "infer_topology"]
 
@@ -70,7 +83,8 @@ class Topology:
         raise NotImplementedError
 
     def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        """``sum pre[i] * post[j]`` over the pairs each weight serves, in the layout of ``values``."""
+        """``sum pre[i] * post[j]`` over the pairs each weight serves, in the layout of ``values``
+        (a new tensor, which callers may modify)."""
         raise NotImplementedError
 
     def incoming_sum(self) -> torch.Tensor:
@@ -81,6 +95,118 @@ class Topology:
         """Scale weights so each destination's incoming weights sum to ``norm`` (zero sums kept)."""
         raise NotImplementedError
 
+    # -- learning: the dense formulation, and events where a layout has them ---------------------
+
+    # Visiting the weights of spiking neurons pays when the weights have at least
+    # ``event_min_weights`` entries and at most ``event_fraction`` of a side's neurons spike, for
+    # learning (the cost of a visited column relative to a visited row is ``column_cost``), or
+    # ``current_fraction`` of the sources, for the current. Measured on CPU, one thread, with
+    # benchmarks/profile_step.py and the W1/W3 synapses; set them on an instance to force a path.
+    event_min_weights: ClassVar[int] = 0
+    event_fraction: ClassVar[float] = 0.0
+    column_cost: ClassVar[float] = 1.0
+    current_fraction: ClassVar[float] = 0.0
+
+    def change(self, terms: Sequence[Term]) -> torch.Tensor:
+        """The dense formulation: ``sum coef * correlate(pre, post) * bound(values)``, shaped like ``values``."""
+        return self._change(self.values, terms)
+
+    def add_terms(self, target: torch.Tensor, terms: Sequence[Term]) -> None:
+        """``target += change(terms)``, visiting only the weights of spiking neurons where that pays.
+
+        ``target`` is shaped like ``values`` (the weights themselves, or R-STDP's ``c``). Every term
+        is computed from the weights as they are before any of the change is written.
+        """
+        self._add(target, self.values, terms)
+
+    def events(self, term: Term) -> tuple[str, torch.Tensor] | None:
+        """Where the event-driven path visits for ``term``: ``("pre", sources)`` (rows of the spiking
+        sources), ``("post", destinations)`` (their columns), or None for the dense formulation.
+
+        Only a ``bool`` side can be visited, and only when the weights hold at least
+        ``event_min_weights`` entries and the visited fraction of that side's neurons, times
+        ``column_cost`` for the post side, is at most ``event_fraction``. The cheaper side wins.
+        """
+        if not self.event_fraction or self.values.numel() < self.event_min_weights:
+            return None
+        best, best_cost = None, self.event_fraction
+        for side, spikes, cost in (("pre", term.pre, 1.0), ("post", term.post, self.column_cost)):
+            if spikes.dtype == torch.bool:
+                index = spikes.nonzero().squeeze(1)
+                fraction = cost * index.numel() / max(spikes.numel(), 1)
+                if fraction <= best_cost:
+                    best, best_cost = (side, index), fraction
+        return best
+
+    def _change(self, w: torch.Tensor, terms: Sequence[Term]) -> torch.Tensor:
+        """:meth:`change` on weights ``w`` (the values, or a block of them)."""
+        total = torch.zeros_like(w)
+        self._add_dense(total, w, terms)
+        return total
+
+    def _add(self, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
+        """``target += `` the terms on weights ``w``: the event-driven ones and the dense rest are all
+        computed before any is written, so each sees the weights before this change."""
+        updates, dense = [], []
+        for term in terms:
+            if _silent(term.pre) or _silent(term.post):  # no spike on its binary side: the term is 0
+                continue
+            event = self.events(term)
+            if event is None:
+                dense.append(term)
+            else:
+                updates.append(self._event_update(w, term, *event))
+        if dense:
+            self._add_dense(target, w, dense)
+        for dim, index, delta in updates:
+            target.index_add_(dim, index, delta)
+
+    def _add_dense(self, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
+        """``target +=`` the dense formulation of ``terms`` on weights ``w``: the terms that share a
+        bound are summed first, so each distinct bound is evaluated once, all before any write."""
+        products: dict[tuple[Any, float, float], torch.Tensor] = {}
+        for coef, pre, post, bound, w_min, w_max in terms:
+            key = (bound, w_min, w_max)
+            products[key] = self._accumulate(products.get(key), w, pre, post, coef)
+        factors = [
+            (product, 1.0 if bound is no_bound else bound(w, w_min, w_max))
+            for (bound, w_min, w_max), product in products.items()
+        ]
+        for product, factor in factors:
+            if isinstance(factor, torch.Tensor):
+                target.addcmul_(product, factor)
+            else:
+                target.add_(product, alpha=factor)
+
+    def _accumulate(
+        self, product: torch.Tensor | None, w: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, coef: float
+    ) -> torch.Tensor:
+        """``product + coef * correlate(pre, post)`` (a new tensor shaped like ``w`` when ``product`` is None)."""
+        part = self.correlate(pre, post)
+        return part.mul_(coef) if product is None else product.add_(part, alpha=coef)
+
+    def _event_update(
+        self, w: torch.Tensor, term: Term, side: str, index: torch.Tensor
+    ) -> tuple[int, torch.Tensor, torch.Tensor]:
+        """``(dim, positions, delta)``: ``term`` on the weights of ``w`` that the spiking neurons
+        ``index`` of ``side`` touch, to be added with ``target.index_add_(dim, positions, delta)``."""
+        raise NotImplementedError(f"{type(self).__name__} has no event-driven path")
+
+    def _term_delta(self, term: Term, other: torch.Tensor, block: torch.Tensor) -> torch.Tensor:
+        """``coef * other * bound(block)``: a term on visited weights ``block``, whose partners on the
+        other side have the values ``other`` (broadcast against ``block``); the spiking side is 1."""
+        scaled = self._float(other) * term.coef
+        if term.bound is not no_bound:
+            scaled = scaled * term.bound(block, term.w_min, term.w_max)
+        return scaled.expand(block.shape)
+
+    def _spiking(self, spikes: torch.Tensor) -> torch.Tensor | None:
+        """Indices of the spiking sources when reading only their rows for the current pays, else None."""
+        if not self.current_fraction or spikes.dtype != torch.bool or self.values.numel() < self.event_min_weights:
+            return None
+        index = spikes.nonzero().squeeze(1)
+        return index if index.numel() <= self.current_fraction * spikes.numel() else None
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _expect(self, what: str, expected: Any, got: Any) -> None:
@@ -88,7 +214,12 @@ class Topology:
             raise self.behavior.error(self.synapse, f"{what}: expected {expected}, got {got}")
 
     def _float(self, x: torch.Tensor) -> torch.Tensor:
-        return x.to(self.dtype)
+        return x if x.dtype == self.dtype else x.to(self.dtype)
+
+
+def _silent(spikes: torch.Tensor) -> bool:
+    """Whether ``spikes`` is a binary spike vector without any spike."""
+    return spikes.dtype == torch.bool and not spikes.any()
 
 
 def _safe(sums: torch.Tensor) -> torch.Tensor:
@@ -97,9 +228,18 @@ def _safe(sums: torch.Tensor) -> torch.Tensor:
 
 
 class Dense(Topology):
-    """Every source to every destination: ``weights[i, j]`` from source ``i`` to destination ``j``."""
+    """Every source to every destination: ``weights[i, j]`` from source ``i`` to destination ``j``.
+
+    Event-driven: a row per spiking source, a column per spiking destination (a column is a
+    strided gather, dearer than a row). Learning and current work on blocks of at most about
+    ``block_weights`` weights, so no temporary grows with ``S * D``.
+    """
 
     name = "dense"
+    event_min_weights = 1 << 16
+    event_fraction = 0.4
+    current_fraction = 0.4
+    block_weights: ClassVar[int] = 1 << 22
 
     def check(self) -> None:
         w = self.synapse.weights
@@ -108,10 +248,44 @@ class Dense(Topology):
         self._expect("weights shape", (self.synapse.src.size, self.synapse.dst.size), tuple(w.shape))
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
-        return self._float(pre) @ self.synapse.weights
+        w = self.synapse.weights
+        index = self._spiking(pre)
+        if index is None:
+            return self._float(pre) @ w
+        first, *rest = index.split(max(1, self.block_weights // max(w.shape[1], 1)))
+        total = w.index_select(0, first).sum(0)
+        for rows in rest:
+            total.add_(w.index_select(0, rows).sum(0))
+        return total
 
     def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
         return torch.outer(self._float(pre), self._float(post))
+
+    def add_terms(self, target: torch.Tensor, terms: Sequence[Term]) -> None:
+        """As :meth:`Topology.add_terms`, a block of rows at a time for large weights, so that no
+        temporary holds more than about ``block_weights`` entries (each block's change depends only
+        on its own weights, so this is exact)."""
+        w = self.synapse.weights
+        rows = max(1, self.block_weights // max(w.shape[1], 1))
+        if rows >= w.shape[0]:
+            self._add(target, w, terms)
+            return
+        for start in range(0, w.shape[0], rows):
+            block = slice(start, start + rows)
+            self._add(target[block], w[block], [term._replace(pre=term.pre[block]) for term in terms])
+
+    def _accumulate(
+        self, product: torch.Tensor | None, w: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, coef: float
+    ) -> torch.Tensor:
+        a, b = self._float(pre), self._float(post)  # one rank-1 update
+        return torch.addr(w, a, b, beta=0, alpha=coef) if product is None else product.addr_(a, b, alpha=coef)
+
+    def _event_update(
+        self, w: torch.Tensor, term: Term, side: str, index: torch.Tensor
+    ) -> tuple[int, torch.Tensor, torch.Tensor]:
+        if side == "pre":
+            return 0, index, self._term_delta(term, term.post, w.index_select(0, index))
+        return 1, index, self._term_delta(term, term.pre.unsqueeze(1), w.index_select(1, index))
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights.sum(0)
@@ -121,9 +295,18 @@ class Dense(Topology):
 
 
 class Sparse(Topology):
-    """A sparse ``(S, D)`` matrix; only stored synapses exist, learn and carry current."""
+    """A sparse ``(S, D)`` matrix; only stored synapses exist, learn and carry current.
+
+    The weights are kept as a coalesced COO tensor, whose values are in row-major order; at bind
+    time the topology indexes them by row (CSR pointers) and by column (a column-major order), so
+    the synapses of spiking neurons are found without scanning all of them. Assigning new weights
+    (a new tensor) re-indexes them.
+    """
 
     name = "sparse"
+    event_min_weights = 1 << 12
+    event_fraction = 0.2
+    current_fraction = 0.4
 
     def check(self) -> None:
         w = self.synapse.weights
@@ -137,25 +320,69 @@ class Sparse(Topology):
         if w.layout != torch.sparse_coo or not w.is_coalesced():
             w = w.to_sparse_coo().coalesce()
             self.synapse.weights = w
+        self._indexed = w
         self.rows, self.cols = w.indices()
+        self._row_start = _segment_starts(self.rows, w.shape[0])
+        self._by_column = torch.argsort(self.cols, stable=True)
+        self._column_start = _segment_starts(self.cols, w.shape[1])
+
+    def _fresh(self) -> torch.Tensor:
+        """The weights, indexed again first when a new tensor was assigned to ``synapse.weights``."""
+        if self.synapse.weights is not self._indexed:
+            self.check()
+        return self.synapse.weights
 
     @property
     def values(self) -> torch.Tensor:
-        return self.synapse.weights.values()
+        return self._fresh().values()
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
-        out = torch.zeros(self.synapse.dst.size, dtype=self.dtype, device=self.values.device)
-        return out.index_add_(0, self.cols, self.values * self._float(pre)[self.rows])
+        values = self.values
+        out = torch.zeros(self.synapse.dst.size, dtype=self.dtype, device=values.device)
+        index = self._spiking(pre)
+        if index is None:
+            return out.index_add_(0, self.cols, values * self._float(pre).index_select(0, self.rows))
+        synapses = _segments(self._row_start, index)
+        return out.index_add_(0, self.cols.index_select(0, synapses), values.index_select(0, synapses))
 
     def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        return self._float(pre)[self.rows] * self._float(post)[self.cols]
+        self._fresh()
+        return self._float(pre).index_select(0, self.rows) * self._float(post).index_select(0, self.cols)
+
+    def _event_update(
+        self, w: torch.Tensor, term: Term, side: str, index: torch.Tensor
+    ) -> tuple[int, torch.Tensor, torch.Tensor]:
+        if side == "pre":
+            synapses = _segments(self._row_start, index)
+            other = term.post.index_select(0, self.cols.index_select(0, synapses))
+        else:
+            synapses = self._by_column.index_select(0, _segments(self._column_start, index))
+            other = term.pre.index_select(0, self.rows.index_select(0, synapses))
+        return 0, synapses, self._term_delta(term, other, w.index_select(0, synapses))
 
     def incoming_sum(self) -> torch.Tensor:
-        out = torch.zeros(self.synapse.dst.size, dtype=self.dtype, device=self.values.device)
-        return out.index_add_(0, self.cols, self.values)
+        values = self.values
+        out = torch.zeros(self.synapse.dst.size, dtype=self.dtype, device=values.device)
+        return out.index_add_(0, self.cols, values)
 
     def normalize(self, norm: float) -> None:
-        self.values.mul_((norm / _safe(self.incoming_sum()))[self.cols])
+        self.values.mul_((norm / _safe(self.incoming_sum())).index_select(0, self.cols))
+
+
+def _segment_starts(index: torch.Tensor, size: int) -> torch.Tensor:
+    """``(size + 1,)`` pointers: the entries of a sorted ``index`` equal to ``i`` are ``starts[i]:starts[i+1]``."""
+    starts = torch.zeros(size + 1, dtype=torch.long, device=index.device)
+    torch.cumsum(torch.bincount(index, minlength=size), 0, out=starts[1:])
+    return starts
+
+
+def _segments(starts: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """The concatenated ranges ``starts[i]:starts[i+1]`` for each ``i`` in ``index``."""
+    begin = starts.index_select(0, index)
+    count = starts.index_select(0, index + 1).sub_(begin)
+    # each position is its segment's begin plus its place in the concatenation minus the segment's offset
+    shift = torch.repeat_interleave(begin.sub_(count.cumsum(0)).add_(count), count)
+    return shift.add_(torch.arange(shift.numel(), device=shift.device))
 
 
 class One2One(Topology):
@@ -201,15 +428,28 @@ class _Patches(Topology):
         self._expect(
             "destination (height, width) for this kernel, stride and padding", (out_h, out_w), tuple(syn.dst_shape[1:])
         )
+        # which source each receptive-field entry reads (S in the zero padding): unfold the source numbers
+        size, device = syn.src.size, syn.weights.device
+        numbers = torch.arange(1, size + 1, dtype=torch.float64, device=device).view(1, *syn.src_shape)
+        entries = F.unfold(numbers, kernel_hw, stride=self.stride, padding=self.padding)[0].round().long() - 1
+        self._source = torch.where(entries < 0, size, entries).view(-1)
+        self._fields = entries.shape[0]
+        self._padded = torch.zeros(size + 1, dtype=self.dtype, device=device)  # the source vector, then one 0
 
     def patches(self, x: torch.Tensor) -> torch.Tensor:
-        """``(in_c*kh*kw, out_h*out_w)``: the source vector ``x`` cut into receptive fields."""
-        image = self._float(x).view(1, *self.synapse.src_shape)
-        return F.unfold(image, self.kernel_hw, stride=self.stride, padding=self.padding)[0]
+        """``(in_c*kh*kw, out_h*out_w)``: the source vector ``x`` cut into receptive fields (as ``F.unfold``)."""
+        self._padded[:-1].copy_(x)
+        return self._padded.index_select(0, self._source).view(self._fields, self.positions)
 
 
 class Conv2d(_Patches):
-    """One ``(out_c, in_c, kh, kw)`` kernel shared by every output position."""
+    """One ``(out_c, in_c, kh, kw)`` kernel shared by every output position.
+
+    Current and learning are matrix products with the receptive fields (``patches``), which on small
+    maps is several times faster than ``F.conv2d``. There is no event-driven path: every shared
+    weight changes whenever anything spikes, and gathering the fields of the spiking neurons costs
+    more than the products (measured on W2).
+    """
 
     name = "conv2d"
 
@@ -223,13 +463,23 @@ class Conv2d(_Patches):
         self.geometry((w.shape[2], w.shape[3]), w.shape[1])
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
-        image = self._float(pre).view(1, *self.synapse.src_shape)
-        return F.conv2d(image, self.synapse.weights, stride=self.stride, padding=self.padding).view(-1)
+        w = self.synapse.weights
+        return (w.reshape(w.shape[0], -1) @ self.patches(pre)).view(-1)
 
     def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        w = self.synapse.weights
-        summed = self._float(post).view(w.shape[0], self.positions) @ self.patches(pre).T
-        return summed.view(w.shape) / self.positions
+        return self._accumulate(None, self.synapse.weights, pre, post, 1.0)
+
+    def _accumulate(
+        self, product: torch.Tensor | None, w: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, coef: float
+    ) -> torch.Tensor:
+        out_c = w.shape[0]
+        by_position = self._float(post).view(out_c, self.positions)
+        alpha = coef / self.positions  # the sum over output positions, averaged
+        if product is None:
+            kernels = w.reshape(out_c, -1)  # ignored with beta=0: only shape and dtype matter
+            return torch.addmm(kernels, by_position, self.patches(pre).T, beta=0, alpha=alpha).view(w.shape)
+        product.view(out_c, -1).addmm_(by_position, self.patches(pre).T, alpha=alpha)
+        return product
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights.sum((1, 2, 3)).repeat_interleave(self.positions)
