@@ -1,0 +1,175 @@
+"""The digits demo: labels and votes against NumPy loops, presentation and learning switches, a --quick run
+through the CLI, reproducibility under a seed, and the shipped network file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from conex.cli import main
+from conex_std.demos.digits import (
+    MAX_SHOWINGS,
+    DigitsNetwork,
+    accuracy,
+    assign_labels,
+    classify,
+    load_digits_split,
+    network_config,
+    run_digits,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits_split()
+
+
+def _best(scores, classes):
+    """The class with the highest score, the lowest such class on ties."""
+    return max(range(classes), key=lambda c: (scores[c], -c))
+
+
+def numpy_assign(responses, labels, classes=10):
+    assigned = np.full(responses.shape[1], -1)
+    for j in range(responses.shape[1]):
+        means = [responses[labels == c, j].mean() if (labels == c).any() else 0.0 for c in range(classes)]
+        best = _best(means, classes)
+        if means[best] > 0:
+            assigned[j] = best
+    return assigned
+
+
+def numpy_classify(responses, assigned, classes=10):
+    predicted = []
+    for counts in responses:
+        scores = []
+        for c in range(classes):
+            members = [j for j in range(len(assigned)) if assigned[j] == c]
+            scores.append(sum(counts[j] for j in members) / len(members) if members else 0.0)
+        predicted.append(_best(scores, classes))
+    return np.array(predicted)
+
+
+def random_responses(seed):
+    """Integer spike counts with ties, a silent neuron, a silent image and a class that never occurs."""
+    rng = np.random.default_rng(seed)
+    responses = rng.poisson(0.8, (80, 30)) * (rng.random((80, 30)) < 0.5)
+    responses[:, 7] = 0
+    responses[11] = 0
+    labels = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 9], size=80)
+    return responses, labels
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_assign_labels_and_classify_match_numpy(seed):
+    responses, labels = random_responses(seed)
+    assigned = assign_labels(torch.as_tensor(responses), torch.as_tensor(labels))
+    expected = numpy_assign(responses, labels)
+    np.testing.assert_array_equal(assigned.numpy(), expected)
+    assert assigned[7] == -1
+    predicted = classify(torch.as_tensor(responses), assigned)
+    expected_predicted = numpy_classify(responses, expected)
+    np.testing.assert_array_equal(predicted.numpy(), expected_predicted)
+    assert predicted[11] == 0  # an image without spikes: all scores tie at 0
+    truth = np.random.default_rng(seed + 10).integers(0, 10, 80)
+    assert accuracy(predicted, torch.as_tensor(truth)) == pytest.approx(np.mean(expected_predicted == truth))
+
+
+def test_learning_switch_and_rest(digits):
+    model = DigitsNetwork.build(neurons=12, seed=0)
+    image = digits.train_images[0]
+    model.set_learning(False)
+    weights, theta = model.synapse.weights.clone(), model.exc.theta.clone()
+    counts = model.present(image, 60)
+    assert counts.sum() > 0
+    assert torch.equal(model.synapse.weights, weights)
+    assert torch.equal(model.exc.theta, theta)
+
+    model.set_learning(True)
+    counts = model.present(image, 60)
+    fired = counts > 0
+    assert fired.any()
+    # each spike raises theta by theta_plus (the decay over 60 ms of tau_theta = 1e7 ms is below 1e-4)
+    theta_plus = next(b.theta_plus for b in model.exc.behavior.values() if type(b).__name__ == "AdaptiveThreshold")
+    torch.testing.assert_close(model.exc.theta - theta, counts * theta_plus, atol=1e-4, rtol=0)
+    # silent neurons' weights are only scaled to sum to 6.4; those that fired learned something more
+    after, scaled = model.synapse.weights, weights * 6.4 / weights.sum(0)
+    torch.testing.assert_close(after[:, ~fired], scaled[:, ~fired])
+    assert ((after[:, fired] - scaled[:, fired]).abs().amax(0) > 1e-3).all()
+    torch.testing.assert_close(after.sum(0), torch.full((12,), 6.4))
+
+    model.rest()
+    assert torch.equal(model.exc.v, torch.full((12,), model.exc.v_rest))
+    for name in ("pre_trace", "post_trace", "pre_spike", "post_spike"):
+        assert not getattr(model.synapse, name).any(), name
+
+
+def test_silent_image_is_shown_again_and_a_bright_one_once(digits):
+    model = DigitsNetwork.build(neurons=8, seed=0)
+    model.set_learning(False)
+    counts = model.present(torch.zeros(64), 20, min_spikes=1)
+    assert model.net.iteration == 20 * MAX_SHOWINGS
+    assert counts.sum() == 0
+    counts = model.present(digits.train_images[0], 60, min_spikes=1)
+    assert model.net.iteration == 20 * MAX_SHOWINGS + 60
+    assert counts.sum() >= 1
+
+
+def test_same_seed_same_weights_other_seed_other_weights(digits):
+    small = digits.head(12, 4)
+
+    def run(seed):
+        result = run_digits(neurons=10, epochs=1, seed=seed, steps_per_image=20, data=small)
+        return result, result.network.synapse.weights.clone()
+
+    first, w_first = run(3)
+    second, w_second = run(3)
+    _, w_other = run(4)
+    assert torch.equal(w_first, w_second)
+    assert torch.equal(first.assignments, second.assignments)
+    assert first.test_accuracy == second.test_accuracy
+    assert first.train_accuracy == second.train_accuracy
+    assert not torch.equal(w_first, w_other)
+
+
+def test_quick_demo_through_the_cli(tmp_path):
+    out = tmp_path / "digits"
+    runner = CliRunner()
+    result = runner.invoke(main, ["demo", "digits", "--quick", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    printed = re.search(r"test accuracy\s+([0-9.]+) on 20 held-out images", result.output)
+    assert printed, result.output
+    saved = json.loads((out / "results.json").read_text())
+    assert float(printed.group(1)) == pytest.approx(saved["test_accuracy"], abs=1e-4)
+    assert 0.0 <= saved["test_accuracy"] <= 1.0
+    assert saved["neurons"] == 20
+    assert (out / "fields.png").read_bytes().startswith(b"\x89PNG")
+    network = (out / "network.toml").read_text()
+    assert network.startswith("# conex demo digits built this network with [groups.exc] size = 20, seed = 0\n")
+    assert network.endswith(network_config()[0])
+    weights = torch.load(out / "weights.pt", weights_only=True)
+    assert weights["weights"].shape == (64, 20)
+
+    again = runner.invoke(main, ["demo", "digits", "--quick", "--out", str(out), "--no-progress"])
+    assert again.exit_code != 0
+    assert "not empty" in again.output
+
+
+def test_example_network_is_the_packaged_one_and_runs_alone(tmp_path):
+    example = ROOT / "examples" / "digits.toml"
+    assert example.read_text(encoding="utf-8") == network_config()[0]
+    result = CliRunner().invoke(
+        main, ["run", str(example), "--steps", "30", "--out", str(tmp_path / "run"), "--no-plots", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["iterations"] == 30
+    assert summary["rates_hz"]["input"] > 0
