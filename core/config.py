@@ -5,6 +5,7 @@ A network file is data, never code::
     [network]
     dt = 1.0
     seed = 42
+    flush_denormal = true         # optional: treat subnormal floats as 0 while simulating (CPU speed)
 
     [groups.input]
     size = [1, 8, 8]              # or an int
@@ -56,7 +57,7 @@ else:  # pragma: no cover - Python 3.10
 
 __all__ = ["ConfigError", "build_network", "load_config", "parse_config"]
 
-_NETWORK_KEYS = {"dt", "seed", "device", "dtype", "tag"}
+_NETWORK_KEYS = {"dt", "seed", "device", "dtype", "tag", "flush_denormal"}
 _GROUP_KEYS = {"size", "tag"}
 _SYNAPSE_KEYS = {"src", "dst", "tag"}
 _BEHAVIOR_KEYS = {"priority", "behavior"}
@@ -179,6 +180,7 @@ def build_network(
             seed=seed,
             behavior=_behaviors(net_table, _NETWORK_KEYS, "network", registry),
             tag=net_table.get("tag"),
+            flush_denormal=net_table.get("flush_denormal", False),
         )
     except (ConexError, TypeError, RuntimeError) as exc:
         raise ConfigError(f"network: {exc}") from None

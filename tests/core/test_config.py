@@ -39,6 +39,7 @@ GOOD = """
 [network]
 dt = 0.5
 seed = 3
+flush_denormal = true
 
 [groups.input]
 size = [1, 2, 3]
@@ -70,6 +71,7 @@ def test_a_file_builds_the_network_it_describes():
     net = build(GOOD)
     assert net.dt == 0.5
     assert net.seed == 3
+    assert net.flush_denormal is True
     inp, exc = net.neuron_groups
     assert (inp.shape, inp.tags) == ((1, 2, 3), ["input"])
     assert (exc.size, exc.tags) == (4, ["exc", "L4"])
@@ -117,6 +119,10 @@ def test_cli_overrides_win_over_the_file():
             "groups.exc.NoDefault: NoDefault has no default priority; add priority = <int>",
         ),
         (("[network]", "[netwrk]"), "netwrk: unknown section; expected network, groups, synapses, run"),
+        (
+            ("flush_denormal = true", 'flush_denormal = "yes"'),
+            "network: Network flush_denormal: expected a bool, got 'yes'",
+        ),
     ],
 )
 def test_mistakes_are_reported_at_their_place(edit, message):
