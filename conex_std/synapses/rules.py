@@ -89,10 +89,12 @@ def pair_stdp(
     positive_bound: Bound,
     negative_bound: Bound,
 ) -> tuple[Term, Term]:
-    """Pair-based STDP (SPEC 3): the terms of::
+    """Pair-based STDP (SPEC 3) as two terms.
 
-    dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w)
-       - a_minus * correlate(pre_spike, post_trace) * negative_bound(w)
+    Together they make the change of every weight in this iteration::
+
+        dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w)
+           - a_minus * correlate(pre_spike, post_trace) * negative_bound(w)
     """
     return (
         Term(a_plus, pre_trace, post_spike, positive_bound, w_min, w_max),
@@ -109,9 +111,11 @@ def symmetric_istdp(
     alpha: float,
     sign: float,
 ) -> tuple[Term, Term]:
-    """Symmetric inhibitory STDP (Vogels et al. 2011, SPEC 3): the terms of::
+    """Symmetric inhibitory STDP (Vogels et al. 2011, SPEC 3) as two terms.
 
-    dw = lr * (correlate(pre_spike, (alpha - post_trace) * sign) + correlate(pre_trace, post_spike))
+    Together they make the change of every weight in this iteration::
+
+        dw = lr * (correlate(pre_spike, (alpha - post_trace) * sign) + correlate(pre_trace, post_spike))
 
     ``sign`` is +1 for excitatory and -1 for inhibitory synapses.
     """
