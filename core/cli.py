@@ -144,6 +144,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
     "--resume", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Continue the run in DIR."
 )
 @click.option("--overwrite", is_flag=True, help="Allow writing into a non-empty --out folder.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help="Torch CPU threads [default: torch's choice]; 1 is often fastest for small networks.",
+)
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots (needs matplotlib).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def run(
@@ -155,6 +160,7 @@ def run(
     checkpoint_every: int | None,
     resume: Path | None,
     overwrite: bool,
+    threads: int | None,
     plots: bool,
     progress: bool,
 ) -> None:
@@ -167,6 +173,10 @@ def run(
 
     if (network is None) == (resume is None):
         raise click.UsageError("give either NETWORK or --resume DIR")
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     try:
         if resume is not None:
             job = resume_run(resume, steps=steps, device=device)

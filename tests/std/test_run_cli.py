@@ -98,7 +98,7 @@ def test_a_run_writes_results_and_a_resumed_run_is_bit_identical(tmp_path):
     assert summary["iterations"] == 80
     assert summary["rates_hz"]["exc"] > 0
 
-    run([str(network), "--steps", "30", "--out", str(split)])
+    run([str(network), "--steps", "30", "--out", str(split), "--threads", "1"])
     run(["--resume", str(split), "--steps", "50"])
     assert torch.equal(weights_of(split), weights_of(straight))
     run([str(network), "--steps", "0", "--out", str(tmp_path / "initial"), "--no-plots"])
