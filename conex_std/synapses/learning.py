@@ -66,6 +66,21 @@ _SPIKES_AND_TRACES = ("weights", "pre_spike", "post_spike", "pre_trace", "post_t
 _BOUND_EXPECTED = "one of " + ", ".join(BOUNDS) + ", None (no_bound) or a function f(w, w_min, w_max)"
 
 
+def bound_parameter(owner: str, name: str, value: Any) -> Bound:
+    """The bound function a rule's ``positive_bound``/``negative_bound`` value names.
+
+    ``value`` is a name of :data:`~conex_std.synapses.rules.BOUNDS`, ``None`` (no bound) or a function
+    ``f(w, w_min, w_max)``; anything else is a parameter error naming ``owner`` and ``name``.
+    Plugins with bounded rules (conex-triplet) use it too.
+    """
+    if not (value is None or isinstance(value, str) or callable(value)):
+        raise bad_parameter(owner, name, value, _BOUND_EXPECTED, wrong_type=True)
+    try:
+        return resolve_bound(value)
+    except KeyError:
+        raise bad_parameter(owner, name, value, _BOUND_EXPECTED) from None
+
+
 class BaseLearning(Behavior):
     """Weight learning: each iteration, ``values += compute_dw(synapse)`` in the synapse's layout.
 
@@ -138,8 +153,9 @@ class PairSTDP(TermLearning):
     def validate(self) -> None:
         if self.w_min >= self.w_max:
             raise bad_parameter(type(self).__name__, "w_max", self.w_max, f"a float > w_min ({self.w_min})")
-        self._positive_bound = self._bound("positive_bound")
-        self._negative_bound = self._bound("negative_bound")
+        owner = type(self).__name__
+        self._positive_bound = bound_parameter(owner, "positive_bound", self.positive_bound)
+        self._negative_bound = bound_parameter(owner, "negative_bound", self.negative_bound)
 
     def _bound(self, name: str) -> Bound:
         """The bound function parameter ``name`` names; a parameter error for anything else."""

@@ -31,8 +31,7 @@ import torch
 
 from conex import Phase, ge, gt, param
 from conex.errors import bad_parameter
-from conex_std.synapses.learning import BaseLearning
-from conex_std.synapses.rules import BOUNDS, Bound, resolve_bound
+from conex_std.synapses.learning import BaseLearning, bound_parameter
 from conex_std.synapses.topology import Conv2d, Dense, Local2d, One2One, Sparse
 from conex_triplet.rules import record_spikes, triplet_stdp
 
@@ -81,7 +80,6 @@ _FITTED = {
     "a2_minus": (ge(0), None, "pair depression A2-: pre spike x o1"),
     "a3_minus": (ge(0), None, "triplet depression A3-: pre spike x o1 x r2"),
 }
-_BOUND_EXPECTED = "one of " + ", ".join(BOUNDS) + ", None (no_bound) or a function f(w, w_min, w_max)"
 
 
 def _fitted(name: str, fit: Fit) -> Any:
@@ -130,16 +128,8 @@ class TripletSTDP(BaseLearning):
     def validate(self) -> None:
         if self.w_min >= self.w_max:
             raise bad_parameter(type(self).__name__, "w_max", self.w_max, f"a float > w_min ({self.w_min})")
-        self._bounds = (self._bound("positive_bound"), self._bound("negative_bound"))
-
-    def _bound(self, name: str) -> Bound:
-        value = getattr(self, name)
-        if not (value is None or isinstance(value, str) or callable(value)):
-            raise bad_parameter(type(self).__name__, name, value, _BOUND_EXPECTED, wrong_type=True)
-        try:
-            return resolve_bound(value)
-        except KeyError:
-            raise bad_parameter(type(self).__name__, name, value, _BOUND_EXPECTED) from None
+        owner = type(self).__name__
+        self._bounds = tuple(bound_parameter(owner, n, getattr(self, n)) for n in ("positive_bound", "negative_bound"))
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
