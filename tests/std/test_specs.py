@@ -147,6 +147,37 @@ def test_density_below_one_without_true_sparsity_zeroes_the_missing_synapses():
     assert (syn.weights != 0).sum() == 21
 
 
+def _large_sparse(seed, **kwargs):
+    """A 4096 x 4096 synapse (2**24 possible synapses: the draw touches only the stored ones)."""
+    net = Network(seed=seed)
+    a, b = NeuronGroup(4096, net, tag="a"), NeuronGroup(4096, net, tag="b")
+    init = WeightInitializer(mode="uniform(0.5, 1.5)", density=0.002, scale=2.0, offset=-1.0, **kwargs)
+    syn = SynapseGroup(net, a, b, behavior={2: SynapseInit(), 3: init})
+    net.initialize()
+    return syn.weights
+
+
+def test_large_sparse_weights_are_exactly_that_many_distinct_uniformly_placed_synapses():
+    w = _large_sparse(seed=5)
+    nnz = int(4096 * 4096 * 0.002)
+    assert w._nnz() == nnz
+    assert w.is_coalesced()
+    flat = (w.indices()[0] * 4096 + w.indices()[1]).numpy()
+    assert len(np.unique(flat)) == nnz
+    assert np.all(np.diff(flat) > 0)
+    values = w.values().numpy()
+    assert values.min() >= 0.0
+    assert values.max() < 2.0
+    assert abs(values.mean() - 1.0) < 0.01  # (U(0.5, 1.5) * 2) - 1 has mean 1
+    # per-row and per-column counts of a uniform placement: binomial(4096, 0.002), mean 8.19, std 2.86
+    for axis in (0, 1):
+        counts = np.bincount(w.indices()[axis].numpy(), minlength=4096)
+        assert abs(counts.mean() - nnz / 4096) < 1e-9
+        assert 2.6 < counts.std() < 3.1
+    assert torch.equal(_large_sparse(seed=5).indices(), w.indices())
+    assert not torch.equal(_large_sparse(seed=6).indices(), w.indices())
+
+
 def test_density_below_one_with_true_sparsity_stores_a_coalesced_sparse_matrix():
     syn = weights_of(WeightInitializer(mode="random", density=0.25, scale=2), src=10, dst=8)
     drawn, kept = kept_entries((10, 8), 0.25)
