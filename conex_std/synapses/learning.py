@@ -66,19 +66,26 @@ _SPIKES_AND_TRACES = ("weights", "pre_spike", "post_spike", "pre_trace", "post_t
 _BOUND_EXPECTED = "one of " + ", ".join(BOUNDS) + ", None (no_bound) or a function f(w, w_min, w_max)"
 
 
-def bound_parameter(owner: str, name: str, value: Any) -> Bound:
-    """The bound function a rule's ``positive_bound``/``negative_bound`` value names.
+def checked_bounds(behavior: Behavior) -> tuple[Bound, Bound]:
+    """The bound functions of a rule with ``w_min``, ``w_max``, ``positive_bound`` and ``negative_bound``.
 
-    ``value`` is a name of :data:`~conex_std.synapses.rules.BOUNDS`, ``None`` (no bound) or a function
-    ``f(w, w_min, w_max)``; anything else is a parameter error naming ``owner`` and ``name``.
-    Plugins with bounded rules (conex-triplet) use it too.
+    Checks ``w_min < w_max`` and that each bound is a name of :data:`~conex_std.synapses.rules.BOUNDS`,
+    ``None`` (no bound) or a function ``f(w, w_min, w_max)``; anything else is a parameter error.
+    Call it from ``validate``; plugins with bounded rules (conex-triplet) use it too.
     """
-    if not (value is None or isinstance(value, str) or callable(value)):
-        raise bad_parameter(owner, name, value, _BOUND_EXPECTED, wrong_type=True)
-    try:
-        return resolve_bound(value)
-    except KeyError:
-        raise bad_parameter(owner, name, value, _BOUND_EXPECTED) from None
+    owner = type(behavior).__name__
+    if behavior.w_min >= behavior.w_max:
+        raise bad_parameter(owner, "w_max", behavior.w_max, f"a float > w_min ({behavior.w_min})")
+    bounds = []
+    for name in ("positive_bound", "negative_bound"):
+        value = getattr(behavior, name)
+        if not (value is None or isinstance(value, str) or callable(value)):
+            raise bad_parameter(owner, name, value, _BOUND_EXPECTED, wrong_type=True)
+        try:
+            bounds.append(resolve_bound(value))
+        except KeyError:
+            raise bad_parameter(owner, name, value, _BOUND_EXPECTED) from None
+    return bounds[0], bounds[1]
 
 
 class BaseLearning(Behavior):
@@ -151,21 +158,7 @@ class PairSTDP(TermLearning):
     )
 
     def validate(self) -> None:
-        if self.w_min >= self.w_max:
-            raise bad_parameter(type(self).__name__, "w_max", self.w_max, f"a float > w_min ({self.w_min})")
-        owner = type(self).__name__
-        self._positive_bound = bound_parameter(owner, "positive_bound", self.positive_bound)
-        self._negative_bound = bound_parameter(owner, "negative_bound", self.negative_bound)
-
-    def _bound(self, name: str) -> Bound:
-        """The bound function parameter ``name`` names; a parameter error for anything else."""
-        value = getattr(self, name)
-        if not (value is None or isinstance(value, str) or callable(value)):
-            raise bad_parameter(type(self).__name__, name, value, _BOUND_EXPECTED, wrong_type=True)
-        try:
-            return resolve_bound(value)
-        except KeyError:
-            raise bad_parameter(type(self).__name__, name, value, _BOUND_EXPECTED) from None
+        self._positive_bound, self._negative_bound = checked_bounds(self)
 
     def terms(self, synapse: Any) -> Sequence[Term]:
         return pair_stdp(

@@ -30,8 +30,7 @@ import attrs
 import torch
 
 from conex import Phase, ge, gt, param
-from conex.errors import bad_parameter
-from conex_std.synapses.learning import BaseLearning, bound_parameter
+from conex_std.synapses.learning import BaseLearning, checked_bounds
 from conex_std.synapses.topology import Conv2d, Dense, Local2d, One2One, Sparse
 from conex_triplet.rules import record_spikes, triplet_stdp
 
@@ -126,10 +125,7 @@ class TripletSTDP(BaseLearning):
     a3_minus: float = _fitted("a3_minus", ALL_TO_ALL)
 
     def validate(self) -> None:
-        if self.w_min >= self.w_max:
-            raise bad_parameter(type(self).__name__, "w_max", self.w_max, f"a float > w_min ({self.w_min})")
-        owner = type(self).__name__
-        self._bounds = tuple(bound_parameter(owner, n, getattr(self, n)) for n in ("positive_bound", "negative_bound"))
+        self._bounds = checked_bounds(self)
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
