@@ -60,17 +60,24 @@ class NeuronAxon(Behavior):
         neurons.axon = self
 
     def _read(self, history: torch.Tensor, delay: torch.Tensor) -> torch.Tensor:
-        if self.max_delay == 1:  # every delay is 0: a copy of this iteration's row
-            return history[0].clone()
+        if self.max_delay == 1:  # every delay is 0: this iteration's row itself, no copy
+            return history[0]
         rows = torch.remainder(self._head - delay, self.max_delay)
         return history.view(-1)[rows.mul_(self.size).add_(self._columns)]
 
     def get_spike(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
-        """``(size,)`` bools: neuron i's spike of ``delay[i]`` iterations ago (``0 <= delay < max_delay``)."""
+        """``(size,)`` bools: neuron i's spike of ``delay[i]`` iterations ago (``0 <= delay < max_delay``).
+
+        With ``max_delay == 1`` this is a view of the history, which the axon's next iteration
+        overwrites: read it, do not keep or modify it (the spike catchers re-read it every iteration).
+        """
         return self._read(self.spike_history, delay)
 
     def get_spike_trace(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
-        """``(size,)``: neuron i's ``trace`` of ``delay[i]`` iterations ago (needs ``have_trace``)."""
+        """``(size,)``: neuron i's ``trace`` of ``delay[i]`` iterations ago (needs ``have_trace``).
+
+        A view with ``max_delay == 1``, as in :meth:`get_spike`.
+        """
         if self.trace_history is None:
             raise self.error(neurons, "get_spike_trace needs have_trace=True (and a SpikeTrace on the group)")
         return self._read(self.trace_history, delay)

@@ -57,6 +57,8 @@ class LIF(Behavior):
             neurons.I = neurons.vector(0)
 
     def forward(self, neurons: Any) -> None:
-        step = neurons.network.dt / neurons.tau
+        net = neurons.network
+        step = net.dt / neurons.tau
         # v + (v_rest - v + R*I) * step, rearranged to update v in place without temporaries
-        neurons.v.mul_(1.0 - step).add_(neurons.I, alpha=neurons.R * step).add_(neurons.v_rest * step)
+        neurons.v.mul_(net.constant(1.0 - step)).add_(neurons.I, alpha=neurons.R * step)
+        neurons.v.add_(net.constant(neurons.v_rest * step))

@@ -27,7 +27,7 @@ class Fire(Behavior):
 
     def forward(self, neurons: Any) -> None:
         spikes = neurons.v >= neurons.threshold
-        neurons.v.masked_fill_(spikes, neurons.v_reset)
+        neurons.v.masked_fill_(spikes, neurons.network.constant(neurons.v_reset))
         neurons.spikes = spikes
 
 

@@ -90,5 +90,5 @@ class PoissonInput(Behavior):
         if neurons.intensity is not self._checked:
             neurons.intensity = self._accept(neurons, neurons.intensity)
         net = neurons.network
-        torch.mul(neurons.intensity, self.scale * net.dt / 1000.0, out=self._probability)
+        torch.mul(neurons.intensity, net.constant(self.scale * net.dt / 1000.0), out=self._probability)
         neurons.spikes = self._draw.uniform_(generator=net.generator) < self._probability

@@ -32,4 +32,4 @@ class SpikeTrace(Behavior):
     def forward(self, neurons: Any) -> None:
         trace = neurons.trace
         trace.add_(neurons.spikes, alpha=self.spike_scale)
-        trace.mul_(1.0 - neurons.network.dt / self.tau_s)
+        trace.mul_(neurons.network.constant(1.0 - neurons.network.dt / self.tau_s))

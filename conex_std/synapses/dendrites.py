@@ -58,8 +58,6 @@ class BaseDendriticInput(Behavior):
     def initialize(self, synapse: Any) -> None:
         self.current_type = self.sign(synapse)
         self._current = self.bind(synapse)
-        # a 0-d tensor of the current's dtype: a Python float would be converted to one every iteration
-        self._factor = synapse.tensor((), self.current_coef * self.current_type)
         synapse.I = synapse.dst.vector()
 
     def sign(self, synapse: Any) -> float:
@@ -77,7 +75,8 @@ class BaseDendriticInput(Behavior):
         if pre.dtype == torch.bool and not pre.any():  # no spike, no current
             synapse.I.zero_()
         else:
-            torch.mul(self._current(pre), self._factor, out=synapse.I)
+            factor = synapse.network.constant(self.current_coef * self.current_type)
+            torch.mul(self._current(pre), factor, out=synapse.I)
 
 
 class SimpleDendriticInput(BaseDendriticInput):

@@ -27,20 +27,21 @@ __all__ = [
     "symmetric_istdp",
 ]
 
-Bound = Callable[[torch.Tensor, float, float], "torch.Tensor | float"]
+Limit = float | torch.Tensor  # a bound's w_min or w_max
+Bound = Callable[[torch.Tensor, Limit, Limit], "torch.Tensor | float"]
 
 
-def soft_bound(w: torch.Tensor, w_min: float, w_max: float) -> torch.Tensor:
+def soft_bound(w: torch.Tensor, w_min: Limit, w_max: Limit) -> torch.Tensor:
     """Multiplicative bound ``(w - w_min) * (w_max - w)``: learning slows near either limit."""
     return (w - w_min).mul_(torch.rsub(w, w_max))
 
 
-def hard_bound(w: torch.Tensor, w_min: float, w_max: float) -> torch.Tensor:
+def hard_bound(w: torch.Tensor, w_min: Limit, w_max: Limit) -> torch.Tensor:
     """1 strictly inside ``(w_min, w_max)``, 0 at or beyond a limit."""
     return ((w > w_min) & (w < w_max)).to(w.dtype)
 
 
-def no_bound(w: torch.Tensor, w_min: float, w_max: float) -> float:
+def no_bound(w: torch.Tensor, w_min: Limit, w_max: Limit) -> float:
     """No bound: the factor 1."""
     return 1.0
 
@@ -50,6 +51,9 @@ BOUNDS: dict[str, Bound] = {"soft_bound": soft_bound, "hard_bound": hard_bound, 
 
 def resolve_bound(bound: str | Bound | None) -> Bound:
     """A bound function from its name (``None`` means ``no_bound``) or a callable ``f(w, w_min, w_max)``.
+
+    Topologies call a bound with the limits as 0-d tensors of the weights' dtype (Python numbers
+    would be wrapped anew at every op), so a custom bound should accept both.
 
     Raises ``KeyError`` for an unknown name; callers turn it into a parameter error.
     """

@@ -353,7 +353,10 @@ class WeightClip(_OnWeights):
 
 
 class _SpikeCatcher(Behavior):
-    """Copies one side's spikes, as they were ``delay`` iterations ago, from that group's axon onto the synapse.
+    """Sets one side's spikes, as they were ``delay`` iterations ago, from that group's axon on the synapse.
+
+    The spikes are what the axon's ``get_spike`` returns, re-read every iteration: with
+    ``max_delay == 1`` a view of the axon's history, so treat them as read-only.
 
     Initializes after every other behavior (the axon must exist), and sets its spike attribute there
     already, so the dendritic input of the first iteration finds it.
@@ -430,12 +433,11 @@ class _Trace(Behavior):
         setattr(synapse, f"{self.side}_trace", getattr(synapse, self.group).vector())
         setattr(synapse, f"{self.side}_trace_tau", self.tau_s)
         self._trace_name, self._spike_name = f"{self.side}_trace", f"{self.side}_spike"
-        # a 0-d tensor of the trace's dtype: a Python float would be converted to one every iteration
-        self._decay = synapse.tensor((), 1.0 - dt / self.tau_s)
 
     def forward(self, synapse: Any) -> None:
         trace = getattr(synapse, self._trace_name)
-        trace.add_(getattr(synapse, self._spike_name), alpha=self.spike_scale).mul_(self._decay)
+        decay = synapse.network.constant(1.0 - synapse.network.dt / self.tau_s)
+        trace.add_(getattr(synapse, self._spike_name), alpha=self.spike_scale).mul_(decay)
 
 
 class PreTrace(_Trace):

@@ -169,7 +169,7 @@ class Topology:
             key = (bound, w_min, w_max)
             products[key] = self._accumulate(products.get(key), w, pre, post, coef)
         factors = [
-            (product, 1.0 if bound is no_bound else bound(w, w_min, w_max))
+            (product, 1.0 if bound is no_bound else self._bound(bound, w, w_min, w_max))
             for (bound, w_min, w_max), product in products.items()
         ]
         for product, factor in factors:
@@ -195,10 +195,16 @@ class Topology:
     def _term_delta(self, term: Term, other: torch.Tensor, block: torch.Tensor) -> torch.Tensor:
         """``coef * other * bound(block)``: a term on visited weights ``block``, whose partners on the
         other side have the values ``other`` (broadcast against ``block``); the spiking side is 1."""
-        scaled = self._float(other) * term.coef
+        constant = self.synapse.network.constant
+        scaled = self._float(other) * constant(term.coef)
         if term.bound is not no_bound:
-            scaled = scaled * term.bound(block, term.w_min, term.w_max)
+            scaled = scaled * self._bound(term.bound, block, term.w_min, term.w_max)
         return scaled.expand(block.shape)
+
+    def _bound(self, bound: Any, w: torch.Tensor, w_min: float, w_max: float) -> torch.Tensor | float:
+        """``bound(w, w_min, w_max)`` with the limits as the network's cached 0-d tensors (no per-op wrapping)."""
+        constant = self.synapse.network.constant
+        return bound(w, constant(w_min), constant(w_max))
 
     def _spiking(self, spikes: torch.Tensor) -> torch.Tensor | None:
         """Indices of the spiking sources when reading only their rows for the current pays, else None."""

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from conex import Behavior, ConexError, Network, NeuronGroup, Phase, SynapseGroup, param
+from conex import network as network_module
 
 
 class Say(Behavior):
@@ -272,3 +273,28 @@ def test_the_core_runs_custom_behaviors_without_importing_conex_std():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_constant_is_a_cached_0d_tensor_of_the_network_dtype_and_passes_tensors_through():
+    net = Network(dtype=torch.float64)
+    half = net.constant(0.5)
+    assert half.shape == () and half.dtype == torch.float64 and half.item() == 0.5
+    assert net.constant(0.5) is half  # cached: no new tensor per call
+    assert net.constant(1) is not half and net.constant(1).item() == 1.0
+    per_neuron = torch.ones(3)
+    assert net.constant(per_neuron) is per_neuron
+
+
+def test_constant_results_equal_python_number_arithmetic_bit_for_bit():
+    net = Network()
+    v = torch.linspace(-70, -50, 101)
+    for x in (0.95, -65.0 * 0.05, 1 / 3):
+        assert torch.equal(v * net.constant(x), v * x)
+        assert torch.equal(v + net.constant(x), v + x)
+
+
+def test_constant_cache_starts_again_instead_of_growing_without_bound():
+    net = Network()
+    for i in range(network_module.MAX_CONSTANTS + 5):
+        assert net.constant(float(i)).item() == float(i)
+    assert len(net._constants) <= network_module.MAX_CONSTANTS

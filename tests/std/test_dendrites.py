@@ -340,3 +340,15 @@ def test_current_is_written_into_the_same_tensor_each_iteration():
     net.simulate_iterations(3)
     assert syn.I is current
     assert syn.I.dtype == F64
+
+
+def test_a_current_coef_changed_during_a_run_takes_effect_at_the_next_iteration():
+    src, dst, behavior, init, unrolled = layout_case("dense")
+    train = np.ones((4, src), dtype=bool)
+    net, *_, syn = wire(
+        src, dst, [SynapseInit(), WeightInitializer(**init), behavior, PreSpikeCatcher()], src_train=train
+    )
+    net.simulate_iterations(2)
+    behavior.current_coef = 2.0
+    net.simulate_iteration()
+    np.testing.assert_allclose(syn.I.numpy(), 2.0 * unrolled.sum(0), atol=1e-12)

@@ -524,6 +524,17 @@ def test_pre_and_post_traces_follow_their_spikes_and_record_their_time_constants
     assert syn.post_trace.shape == (3,)
 
 
+def test_a_trace_time_constant_changed_during_a_run_takes_effect_at_the_next_iteration():
+    pre = spike_train(6, 4, seed=5)
+    synapse = [SynapseInit(), WeightInitializer(mode=0), PreSpikeCatcher(), PreTrace(4.0)]
+    net, *_, syn = wire(4, 2, synapse, src_train=pre)
+    net.simulate_iterations(3)
+    trace = syn.pre_trace.clone()
+    syn.behavior[460].tau_s = 8.0
+    net.simulate_iteration()
+    np.testing.assert_allclose(syn.pre_trace.numpy(), (trace.numpy() + pre[3]) * (1 - 1 / 8.0), atol=1e-12)
+
+
 @pytest.mark.parametrize("cls", [PreTrace, PostTrace])
 def test_trace_time_constants_must_be_positive_and_not_below_dt(cls):
     with pytest.raises(ParameterError, match=rf"^{cls.__name__}.tau_s: expected a float > 0, got -1.0$"):
