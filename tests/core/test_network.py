@@ -278,9 +278,12 @@ def test_the_core_runs_custom_behaviors_without_importing_conex_std():
 def test_constant_is_a_cached_0d_tensor_of_the_network_dtype_and_passes_tensors_through():
     net = Network(dtype=torch.float64)
     half = net.constant(0.5)
-    assert half.shape == () and half.dtype == torch.float64 and half.item() == 0.5
+    assert half.shape == ()
+    assert half.dtype == torch.float64
+    assert half.item() == 0.5
     assert net.constant(0.5) is half  # cached: no new tensor per call
-    assert net.constant(1) is not half and net.constant(1).item() == 1.0
+    assert net.constant(1) is not half
+    assert net.constant(1).item() == 1.0
     per_neuron = torch.ones(3)
     assert net.constant(per_neuron) is per_neuron
 
