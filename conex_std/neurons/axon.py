@@ -57,11 +57,12 @@ class NeuronAxon(Behavior):
             self.trace_history = neurons.vector().expand(self.max_delay, -1).clone()
         self._columns = torch.arange(neurons.size, device=device)
         self._head = 0
+        # with one row every delay is 0: the row itself is served, always as the same tensor object
+        self._spike_row = self.spike_history.select(0, 0)
+        self._trace_row = None if self.trace_history is None else self.trace_history.select(0, 0)
         neurons.axon = self
 
     def _read(self, history: torch.Tensor, delay: torch.Tensor) -> torch.Tensor:
-        if self.max_delay == 1:  # every delay is 0: this iteration's row itself, no copy
-            return history[0]
         rows = torch.remainder(self._head - delay, self.max_delay)
         return history.view(-1)[rows.mul_(self.size).add_(self._columns)]
 
@@ -71,7 +72,7 @@ class NeuronAxon(Behavior):
         With ``max_delay == 1`` this is a view of the history, which the axon's next iteration
         overwrites: read it, do not keep or modify it (the spike catchers re-read it every iteration).
         """
-        return self._read(self.spike_history, delay)
+        return self._spike_row if self.max_delay == 1 else self._read(self.spike_history, delay)
 
     def get_spike_trace(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
         """``(size,)``: neuron i's ``trace`` of ``delay[i]`` iterations ago (needs ``have_trace``).
@@ -80,7 +81,7 @@ class NeuronAxon(Behavior):
         """
         if self.trace_history is None:
             raise self.error(neurons, "get_spike_trace needs have_trace=True (and a SpikeTrace on the group)")
-        return self._read(self.trace_history, delay)
+        return self._trace_row if self.max_delay == 1 else self._read(self.trace_history, delay)
 
     def update_min_delay(self, neurons: Any) -> None:
         """Set each ``*_min_delay`` to the smallest ``src_delay`` of the group's efferent synapses of that kind."""
@@ -91,8 +92,12 @@ class NeuronAxon(Behavior):
                 setattr(self, f"{kind.lower()}_min_delay", smallest)
 
     def forward(self, neurons: Any) -> None:
-        if self.max_delay > 1:
-            self._head = (self._head + 1) % self.max_delay
+        if self.max_delay == 1:
+            self._spike_row.copy_(neurons.spikes)
+            if self._trace_row is not None:
+                self._trace_row.copy_(neurons.trace)
+            return
+        self._head = (self._head + 1) % self.max_delay
         self.spike_history[self._head].copy_(neurons.spikes)
         if self.trace_history is not None:
             self.trace_history[self._head].copy_(neurons.trace)

@@ -19,7 +19,17 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior, Phase, param
 from conex.errors import bad_parameter
-from conex_std.synapses.topology import Conv2d, Dense, Lateral, Local2d, One2One, Sparse, Topology, infer_topology
+from conex_std.synapses.topology import (
+    Conv2d,
+    Dense,
+    Lateral,
+    Local2d,
+    One2One,
+    Sparse,
+    Topology,
+    infer_topology,
+    silent,
+)
 
 __all__ = [
     "BaseDendriticInput",
@@ -72,7 +82,7 @@ class BaseDendriticInput(Behavior):
 
     def forward(self, synapse: Any) -> None:
         pre = synapse.pre_spike
-        if pre.dtype == torch.bool and not pre.any():  # no spike, no current
+        if silent(pre):  # no spike, no current
             synapse.I.zero_()
         else:
             factor = synapse.network.constant(self.current_coef * self.current_type)
@@ -181,4 +191,4 @@ class AveragePool2D(BaseDendriticInput):
                 f"got {(dst.height, dst.width)}",
             )
         shape, size, dtype = src.shape, (dst.height, dst.width), synapse.network.def_dtype
-        return lambda pre: F.adaptive_avg_pool2d(pre.to(dtype).view(shape), size).view(-1)
+        return lambda pre: F.adaptive_avg_pool2d(pre.to(dtype=dtype).view(shape), size).view(-1)

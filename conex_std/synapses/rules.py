@@ -38,7 +38,7 @@ def soft_bound(w: torch.Tensor, w_min: Limit, w_max: Limit) -> torch.Tensor:
 
 def hard_bound(w: torch.Tensor, w_min: Limit, w_max: Limit) -> torch.Tensor:
     """1 strictly inside ``(w_min, w_max)``, 0 at or beyond a limit."""
-    return ((w > w_min) & (w < w_max)).to(w.dtype)
+    return ((w > w_min) & (w < w_max)).to(dtype=w.dtype)
 
 
 def no_bound(w: torch.Tensor, w_min: Limit, w_max: Limit) -> float:

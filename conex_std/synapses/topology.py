@@ -52,7 +52,18 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 from conex import Behavior
 from conex_std.synapses.rules import Term, no_bound
 
-__all__ = ["LAYOUTS", "Conv2d", "Dense", "Lateral", "Local2d", "One2One", "Sparse", "Topology", "infer_topology"]
+__all__ = [
+    "LAYOUTS",
+    "Conv2d",
+    "Dense",
+    "Lateral",
+    "Local2d",
+    "One2One",
+    "Sparse",
+    "Topology",
+    "infer_topology",
+    "silent",
+]
 
 
 class Topology:
@@ -149,7 +160,7 @@ class Topology:
         computed before any is written, so each sees the weights before this change."""
         updates, dense = [], []
         for term in terms:
-            if _silent(term.pre) or _silent(term.post):  # no spike on its binary side: the term is 0
+            if silent(term.pre) or silent(term.post):  # no spike on its binary side: the term is 0
                 continue
             event = self.events(term)
             if event is None:
@@ -220,12 +231,36 @@ class Topology:
             raise self.behavior.error(self.synapse, f"{what}: expected {expected}, got {got}")
 
     def _float(self, x: torch.Tensor) -> torch.Tensor:
-        return x if x.dtype == self.dtype else x.to(self.dtype)
+        return x if x.dtype == self.dtype else x.to(dtype=self.dtype)  # the keyword parses faster
 
 
-def _silent(spikes: torch.Tensor) -> bool:
-    """Whether ``spikes`` is a binary spike vector without any spike."""
-    return spikes.dtype == torch.bool and not spikes.any()
+# silent()'s answers: id -> (tensor, its version counter then, answer); the tensor is held so the id stays its own
+_SILENCE: dict[int, tuple[torch.Tensor, int, bool]] = {}
+_SILENCE_ENTRIES = 64
+
+
+def silent(spikes: torch.Tensor) -> bool:
+    """Whether ``spikes`` is a binary spike vector without any spike.
+
+    Looking costs a device sync, so the answer is remembered per tensor and version counter: the
+    spike catchers hand one axon row to every synapse that reads a group (its dendritic input,
+    the rules at either end), and the row only changes by an in-place write, which bumps the
+    version. Writes that bypass torch (through a NumPy view) are not seen.
+    """
+    if spikes.dtype != torch.bool:
+        return False
+    try:
+        version = spikes._version
+    except RuntimeError:  # inference-mode tensors keep no version counter
+        return not spikes.any()
+    seen = _SILENCE.get(id(spikes))
+    if seen is not None and seen[0] is spikes and seen[1] == version:
+        return seen[2]
+    answer = not spikes.any()
+    if len(_SILENCE) >= _SILENCE_ENTRIES:  # fresh tensors every step (delayed reads): do not grow
+        _SILENCE.clear()
+    _SILENCE[id(spikes)] = (spikes, version, answer)
+    return answer
 
 
 def _safe(sums: torch.Tensor) -> torch.Tensor:

@@ -36,7 +36,7 @@ from conex.behaviors import (
     WeightInitializer,
 )
 from conex_std.synapses.rules import Term, hard_bound, soft_bound
-from conex_std.synapses.topology import Dense, Sparse
+from conex_std.synapses.topology import Dense, Sparse, silent
 
 F64 = torch.float64
 S, D = 70, 60  # 4200 weights: above the sparse threshold; the tests lower the dense one
@@ -335,3 +335,19 @@ def test_a_network_runs_the_same_with_events_and_with_the_dense_formulation():
     assert runs["event"][1] == runs["dense"][1] > 20
     for event, dense in zip(runs["event"][0], runs["dense"][0], strict=True):
         torch.testing.assert_close(event, dense, rtol=1e-12, atol=1e-14)
+
+
+def test_silent_is_remembered_per_tensor_version_and_sees_in_place_writes():
+    row = torch.zeros(5, dtype=torch.bool)
+    assert silent(row)
+    with Operators() as ops:
+        assert silent(row)  # remembered: no second look at the data
+    assert "any.default" not in ops.names
+    row.copy_(torch.tensor([False, False, True, False, False]))  # the axon writes the row in place
+    assert not silent(row)
+    row.zero_()
+    assert silent(row)
+    assert not silent(torch.zeros(5))  # a float vector is not a spike vector
+    with torch.inference_mode():
+        inference = torch.ones(3, dtype=torch.bool)
+    assert not silent(inference)
