@@ -13,6 +13,7 @@ import torch
 from conex import Behavior, ParameterError, Phase, ge, gt, param
 from conex.errors import parameter_message
 from conex_std.neurons.vectors import neuron_vector
+from conex_std.spikes import as_numbers
 
 __all__ = ["ActivityBaseHomeostasis", "AdaptiveThreshold"]
 
@@ -48,7 +49,7 @@ class AdaptiveThreshold(Behavior):
 
     def forward(self, neurons: Any) -> None:
         change = torch.mul(neurons.theta, -neurons.network.dt / self.tau_theta, out=self._change)
-        change.add_(neurons.spikes, alpha=self.theta_plus)
+        change.add_(as_numbers(neurons.spikes), alpha=self.theta_plus)
         neurons.theta += change
         neurons.threshold += change
 
@@ -85,7 +86,7 @@ class ActivityBaseHomeostasis(Behavior):
 
     def forward(self, neurons: Any) -> None:
         # + 1 for a spike, + penalty otherwise
-        self.activities.add_(neurons.spikes, alpha=1.0 - self._penalty).add_(self._penalty)
+        self.activities.add_(as_numbers(neurons.spikes), alpha=1.0 - self._penalty).add_(self._penalty)
         if neurons.network.iteration % self.window_size == 0:
             neurons.threshold.add_(self.activities, alpha=self._rate)
             self.activities.zero_()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conex import Behavior, Phase, gt, param
+from conex_std.spikes import as_numbers
 
 __all__ = ["SpikeTrace"]
 
@@ -31,5 +32,5 @@ class SpikeTrace(Behavior):
 
     def forward(self, neurons: Any) -> None:
         trace = neurons.trace
-        trace.add_(neurons.spikes, alpha=self.spike_scale)
+        trace.add_(as_numbers(neurons.spikes), alpha=self.spike_scale)
         trace.mul_(neurons.network.constant(1.0 - neurons.network.dt / self.tau_s))

@@ -19,6 +19,7 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior, Phase, param
 from conex.errors import bad_parameter
+from conex_std.spikes import as_numbers, silent
 from conex_std.synapses.topology import (
     Conv2d,
     Dense,
@@ -28,7 +29,6 @@ from conex_std.synapses.topology import (
     Sparse,
     Topology,
     infer_topology,
-    silent,
 )
 
 __all__ = [
@@ -191,4 +191,4 @@ class AveragePool2D(BaseDendriticInput):
                 f"got {(dst.height, dst.width)}",
             )
         shape, size, dtype = src.shape, (dst.height, dst.width), synapse.network.def_dtype
-        return lambda pre: F.adaptive_avg_pool2d(pre.to(dtype=dtype).view(shape), size).view(-1)
+        return lambda pre: F.adaptive_avg_pool2d(as_numbers(pre).to(dtype=dtype).view(shape), size).view(-1)

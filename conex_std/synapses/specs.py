@@ -15,6 +15,7 @@ import torch
 from conex import Behavior, Phase, between, gt, param
 from conex.errors import bad_parameter
 from conex.fill import FillMode, fill, parse_fill
+from conex_std.spikes import as_numbers
 from conex_std.synapses.topology import Topology, _safe, infer_topology
 
 __all__ = [
@@ -437,7 +438,7 @@ class _Trace(Behavior):
     def forward(self, synapse: Any) -> None:
         trace = getattr(synapse, self._trace_name)
         decay = synapse.network.constant(1.0 - synapse.network.dt / self.tau_s)
-        trace.add_(getattr(synapse, self._spike_name), alpha=self.spike_scale).mul_(decay)
+        trace.add_(as_numbers(getattr(synapse, self._spike_name)), alpha=self.spike_scale).mul_(decay)
 
 
 class PreTrace(_Trace):

@@ -50,6 +50,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior
+from conex_std.spikes import as_numbers, silent
 from conex_std.synapses.rules import Term, no_bound
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
     "Sparse",
     "Topology",
     "infer_topology",
-    "silent",
 ]
 
 
@@ -231,36 +231,7 @@ class Topology:
             raise self.behavior.error(self.synapse, f"{what}: expected {expected}, got {got}")
 
     def _float(self, x: torch.Tensor) -> torch.Tensor:
-        return x if x.dtype == self.dtype else x.to(dtype=self.dtype)  # the keyword parses faster
-
-
-# silent()'s answers: id -> (tensor, its version counter then, answer); the tensor is held so the id stays its own
-_SILENCE: dict[int, tuple[torch.Tensor, int, bool]] = {}
-_SILENCE_ENTRIES = 64
-
-
-def silent(spikes: torch.Tensor) -> bool:
-    """Whether ``spikes`` is a binary spike vector without any spike.
-
-    Looking costs a device sync, so the answer is remembered per tensor and version counter: the
-    spike catchers hand one axon row to every synapse that reads a group (its dendritic input,
-    the rules at either end), and the row only changes by an in-place write, which bumps the
-    version. Writes that bypass torch (through a NumPy view) are not seen.
-    """
-    if spikes.dtype != torch.bool:
-        return False
-    try:
-        version = spikes._version
-    except RuntimeError:  # inference-mode tensors keep no version counter
-        return not spikes.any()
-    seen = _SILENCE.get(id(spikes))
-    if seen is not None and seen[0] is spikes and seen[1] == version:
-        return seen[2]
-    answer = not spikes.any()
-    if len(_SILENCE) >= _SILENCE_ENTRIES:  # fresh tensors every step (delayed reads): do not grow
-        _SILENCE.clear()
-    _SILENCE[id(spikes)] = (spikes, version, answer)
-    return answer
+        return x if x.dtype == self.dtype else as_numbers(x).to(dtype=self.dtype)  # the keyword parses faster
 
 
 def _safe(sums: torch.Tensor) -> torch.Tensor:
