@@ -440,18 +440,23 @@ class _Patches(Topology):
         self._expect(
             "destination (height, width) for this kernel, stride and padding", (out_h, out_w), tuple(syn.dst_shape[1:])
         )
-        # which source each receptive-field entry reads (S in the zero padding): unfold the source numbers
-        size, device = syn.src.size, syn.weights.device
-        numbers = torch.arange(1, size + 1, dtype=torch.float64, device=device).view(1, *syn.src_shape)
-        entries = F.unfold(numbers, kernel_hw, stride=self.stride, padding=self.padding)[0].round().long() - 1
-        self._source = torch.where(entries < 0, size, entries).view(-1)
-        self._fields = entries.shape[0]
-        self._padded = torch.zeros(size + 1, dtype=self.dtype, device=device)  # the source vector, then one 0
+        # the fields are a strided window over the (zero-padded) source map: one copy makes them a matrix
+        (pad_h, pad_w), (stride_h, stride_w), (kh, kw) = self.padding, self.stride, kernel_hw
+        map_h, map_w = src_h + 2 * pad_h, src_w + 2 * pad_w
+        self._map = torch.zeros((src_d, map_h, map_w), dtype=self.dtype, device=syn.weights.device)
+        self._interior = self._map[:, pad_h : pad_h + src_h, pad_w : pad_w + src_w]
+        self._window = ((src_d, kh, kw, out_h, out_w), (map_h * map_w, map_w, 1, map_w * stride_h, stride_w))
+        self._fields = src_d * kh * kw
+        self._unfolded = torch.zeros(self._window[0], dtype=self.dtype, device=syn.weights.device)
 
     def patches(self, x: torch.Tensor) -> torch.Tensor:
-        """``(in_c*kh*kw, out_h*out_w)``: the source vector ``x`` cut into receptive fields (as ``F.unfold``)."""
-        self._padded[:-1].copy_(x)
-        return self._padded.index_select(0, self._source).view(self._fields, self.positions)
+        """``(in_c*kh*kw, out_h*out_w)``: the source vector ``x`` cut into receptive fields (as ``F.unfold``).
+
+        Written into one buffer, which the next call overwrites: use it before asking again.
+        """
+        self._interior.copy_(as_numbers(x).view(self._interior.shape))
+        self._unfolded.copy_(self._map.as_strided(*self._window))
+        return self._unfolded.view(self._fields, self.positions)
 
 
 class Conv2d(_Patches):
