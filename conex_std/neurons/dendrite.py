@@ -108,7 +108,8 @@ class SimpleDendriteStructure(Behavior):
                 flat.index_add_(0, slots.mul_(size).add_(self._columns), synapse.I)
             getattr(neurons, f"I_{kind.lower()}").copy_(buffer[now])
             buffer[now].zero_()
-        self._step += 1
+        if self._buffers:  # a plain attribute write on a torch Module costs microseconds: only when used
+            self._step += 1
 
 
 class SimpleDendriteComputation(Behavior):

@@ -380,11 +380,12 @@ class _SpikeCatcher(Behavior):
         max_delay = getattr(axon, "max_delay", None)
         limit = max_delay if isinstance(max_delay, int) else torch.iinfo(torch.long).max
         check_delays(self, synapse, name, group.size, limit, f"NeuronAxon.max_delay of {group.label()}")
-        self._group, self._axon, self._delay_name = group, axon, name
+        # the bound method, not the axon: a behavior held as an attribute would become a submodule of this one
+        self._group, self._get_spike, self._delay_name = group, axon.get_spike, name
         self.forward(synapse)
 
     def forward(self, synapse: Any) -> None:
-        setattr(synapse, self.target, self._axon.get_spike(self._group, getattr(synapse, self._delay_name)))
+        setattr(synapse, self.target, self._get_spike(self._group, getattr(synapse, self._delay_name)))
 
 
 class PreSpikeCatcher(_SpikeCatcher):
