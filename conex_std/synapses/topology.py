@@ -462,10 +462,11 @@ class _Patches(Topology):
 class Conv2d(_Patches):
     """One ``(out_c, in_c, kh, kw)`` kernel shared by every output position.
 
-    Current and learning are matrix products with the receptive fields (``patches``), which on small
-    maps is several times faster than ``F.conv2d``. There is no event-driven path: every shared
-    weight changes whenever anything spikes, and gathering the fields of the spiking neurons costs
-    more than the products (measured on W2).
+    Current and learning are matrix products with the receptive fields (``patches``), several times
+    faster than ``F.conv2d`` on small maps. There is no event-driven path: every shared weight
+    changes whenever anything spikes, and summing only over the field entries of spiking neurons
+    (scattered adds, which do not vectorize) was slower than the products for 16 5x5 kernels on
+    28x28 to 128x128 maps at 2% and 10% of neurons spiking (torch 2.13 CPU, one thread).
     """
 
     name = "conv2d"
