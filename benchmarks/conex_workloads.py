@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 import torch
-from harness import arguments, emit, measure
+from harness import arguments, emit, measure, torch_device
 from workloads import DT, POISSON_P, SEED, STDP, Projection, Workload
 from workloads import LIF as LIF_PARAMS
 
@@ -116,14 +116,15 @@ def main() -> None:
         parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
 
     args, workload = arguments(__doc__.splitlines()[0], options)
-    synchronize = torch.cuda.synchronize if args.device.startswith("cuda") else lambda: None
+    synchronize, device_fields = torch_device(args.device)
 
     def simulate(n: int) -> None:
         net.simulate_iterations(n)
-        synchronize()
+        synchronize()  # the GPU's queued work belongs to the timed steps
 
     start = time.perf_counter()
     net, groups = build_network(workload, args.device)
+    synchronize()
     build_s = time.perf_counter() - start
     result = measure(
         workload,
@@ -133,10 +134,7 @@ def main() -> None:
         dt_ms=DT,
     )
     versions = {"torch": torch.__version__, "conex": conex.__version__}
-    extra = {"build_s": build_s, "threads": torch.get_num_threads(), "device": args.device}
-    if args.device.startswith("cuda"):
-        extra["gpu_peak_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    emit("conex", workload, result, versions, **extra)
+    emit("conex", workload, result, versions, build_s=build_s, threads=torch.get_num_threads(), **device_fields())
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any
 
 from workloads import Workload, build
 
-__all__ = ["arguments", "cpu_model", "emit", "measure", "peak_rss_mb", "quiet", "rates_hz"]
+__all__ = ["arguments", "cpu_model", "emit", "measure", "peak_rss_mb", "quiet", "rates_hz", "torch_device"]
 
 
 def arguments(
@@ -39,6 +39,21 @@ def arguments(
     workload = build(args.workload, args.size)
     changes = {k: v for k, v in (("steps", args.steps), ("warmup", args.warmup)) if v is not None}
     return args, dataclasses.replace(workload, **changes)
+
+
+def torch_device(device: str) -> tuple[Callable[[], None], Callable[[], dict[str, Any]]]:
+    """For the torch sides: ``(synchronize, fields)``, a function that waits for the work queued on
+    ``device`` (timings must include it) and one giving the record's device fields (GPU and its peak memory)."""
+    import torch  # here, not at the top: the Brian2 side has no torch
+
+    if not device.startswith("cuda"):
+        return (lambda: None), (lambda: {"device": device})
+
+    def fields() -> dict[str, Any]:
+        peak = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        return {"device": device, "gpu": torch.cuda.get_device_name(), "gpu_peak_mb": peak}
+
+    return torch.cuda.synchronize, fields
 
 
 def peak_rss_mb() -> float:

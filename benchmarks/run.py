@@ -54,12 +54,15 @@ def sides_from(args: argparse.Namespace) -> list[Side]:
     conex_python = args.conex_python or sys.executable
     conex_cmd = [conex_python, str(HERE / "conex_workloads.py"), "--device", args.device]
     sides = [Side("conex", conex_cmd)]
+    on_cpu = args.device == "cpu"
     if args.conex_peer_python:
-        peer = [args.conex_peer_python, str(HERE / "peers" / "conex_peer.py")]
-        sides.append(Side("CoNeX", peer))
-        if args.malloc_tuned:
-            sides.append(Side("CoNeX malloc-tuned", peer, dict(MALLOC_TUNED)))
-    if args.brian2_python:
+        peer = [args.conex_peer_python, str(HERE / "peers" / "conex_peer.py"), "--device", args.device]
+        # a CoNeX unpacked into a folder (benchmarks/device.sh carries one to GPU machines) goes first on the path
+        path = {"PYTHONPATH": str(Path(args.conex_peer_path).resolve())} if args.conex_peer_path else {}
+        sides.append(Side("CoNeX", peer, dict(path)))
+        if args.malloc_tuned and on_cpu:
+            sides.append(Side("CoNeX malloc-tuned", peer, {**path, **MALLOC_TUNED}))
+    if args.brian2_python and on_cpu:  # Brian2's targets run on the CPU only
         for target in args.brian2_targets:
             command = [args.brian2_python, str(HERE / "peers" / "brian2_peer.py"), "--target", target]
             if target == "cpp_standalone":
@@ -198,12 +201,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, help="override every workload's warm-up steps")
     parser.add_argument("--conex-python", help="Python of conex's environment (default: this one)")
     parser.add_argument("--conex-peer-python", help="Python of the CoNeX environment (omit: no CoNeX runs)")
+    parser.add_argument("--conex-peer-path", help="folder holding CoNeX and pymonntorch, put first on its PYTHONPATH")
     parser.add_argument("--brian2-python", help="Python of the Brian2 environment (omit: no Brian2 runs)")
     parser.add_argument("--brian2-targets", nargs="+", choices=BRIAN2_TARGETS, default=list(BRIAN2_TARGETS))
     parser.add_argument(
         "--malloc-tuned", action="store_true", help="also run CoNeX with glibc malloc thresholds raised"
     )
-    parser.add_argument("--device", default="cpu", help="torch device of the conex side and the bandwidth probe")
+    parser.add_argument(
+        "--device", default="cpu", help="torch device of conex, CoNeX and the bandwidth probe (Brian2: CPU only)"
+    )
     parser.add_argument("--threads", type=int, help="threads of every side (OMP_NUM_THREADS...); default: all cores")
     parser.add_argument("--timeout", type=float, default=300, help="seconds before a run is killed")
     parser.add_argument("--json", type=Path, help="write every run and the summary here")

@@ -43,7 +43,7 @@ from conex.behaviors.synapses import (
 from conex.nn.priority import prioritize_behaviors
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the two below
-from harness import arguments, emit, measure, quiet
+from harness import arguments, emit, measure, quiet, torch_device
 from workloads import DT, POISSON_P, SEED, STDP, Projection, Workload
 from workloads import LIF as LIF_PARAMS
 
@@ -74,7 +74,7 @@ class PoissonSpikes(Behavior):
         neurons.spikes = neurons.vector("uniform") < self.p
 
 
-def neuron_behaviors(kind: str, size: int, traced: bool) -> dict:
+def neuron_behaviors(kind: str, size: int, traced: bool, device: str) -> dict:
     """CoNeX behaviors of a ``"poisson"`` or ``"lif"`` group; ``traced``: SpikeTrace for STDP."""
     behaviors = []
     if kind == "lif":
@@ -88,7 +88,7 @@ def neuron_behaviors(kind: str, size: int, traced: bool) -> dict:
                 tau=LIF_PARAMS.tau,
                 v_reset=LIF_PARAMS.v_reset,
                 v_rest=LIF_PARAMS.v_rest,
-                init_v=torch.full((size,), LIF_PARAMS.v_rest),  # CoNeX's default is 0 mV
+                init_v=torch.full((size,), LIF_PARAMS.v_rest, device=device),  # CoNeX's default is 0 mV
             ),
             Fire(),
         ]
@@ -126,15 +126,20 @@ def synapse_behaviors(workload: Workload, projection: Projection) -> dict:
     return prioritize_behaviors(behaviors)
 
 
-def build_network(workload: Workload) -> tuple[Network, dict[str, NeuronGroup]]:
-    net = Network(behavior=prioritize_behaviors([TimeResolution(dt=DT)]), dtype=torch.float32, synapse_mode="SxD")
+def build_network(workload: Workload, device: str = "cpu") -> tuple[Network, dict[str, NeuronGroup]]:
+    net = Network(
+        behavior=prioritize_behaviors([TimeResolution(dt=DT)]), dtype=torch.float32, device=device, synapse_mode="SxD"
+    )
     plastic_ends = {t for p in workload.projections if p.plastic for t in (p.src, p.dst)}
     groups = {}
     for g in workload.groups:
         depth, height, width = g.shape
         size = g.size if depth == height == 1 else NeuronDimension(depth=depth, height=height, width=width)
         groups[g.tag] = NeuronGroup(
-            size=size, net=net, tag=g.tag, behavior=neuron_behaviors(g.kind, g.size, g.tag in plastic_ends)
+            size=size,
+            net=net,
+            tag=g.tag,
+            behavior=neuron_behaviors(g.kind, g.size, g.tag in plastic_ends, device),
         )
     for p in workload.projections:
         SynapseGroup(
@@ -145,22 +150,32 @@ def build_network(workload: Workload) -> tuple[Network, dict[str, NeuronGroup]]:
 
 
 def main() -> None:
-    _, workload = arguments(__doc__.splitlines()[0])
+    def options(parser) -> None:
+        parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
+
+    args, workload = arguments(__doc__.splitlines()[0], options)
     torch.manual_seed(SEED)
     random.seed(SEED)  # CoNeX's sparse WeightInitializer samples indices with `random`
+    synchronize, device_fields = torch_device(args.device)
+
+    def simulate(n: int) -> None:
+        net.simulate_iterations(n, measure_block_time=False)
+        synchronize()  # the GPU's queued work belongs to the timed steps
+
     with quiet():  # pymonntorch prints while it builds
         start = time.perf_counter()
-        net, groups = build_network(workload)
+        net, groups = build_network(workload, args.device)
+        synchronize()
         build_s = time.perf_counter() - start
         result = measure(
             workload,
             step=net.simulate_iteration,
             spike_counts=lambda: {tag: int(g.spikes.sum()) for tag, g in groups.items()},
-            simulate=lambda n: net.simulate_iterations(n, measure_block_time=False),
+            simulate=simulate,
             dt_ms=DT,
         )
     versions = {"torch": torch.__version__, "cnrl-conex": version("cnrl-conex"), "pymonntorch": version("pymonntorch")}
-    emit("CoNeX", workload, result, versions, build_s=build_s, threads=torch.get_num_threads())
+    emit("CoNeX", workload, result, versions, build_s=build_s, threads=torch.get_num_threads(), **device_fields())
 
 
 if __name__ == "__main__":
