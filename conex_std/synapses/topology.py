@@ -51,6 +51,7 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior
 from conex_std.spikes import as_numbers, silent
+from conex_std.synapses.fused import add_fused, fused_available
 from conex_std.synapses.rules import Term, no_bound
 
 __all__ = [
@@ -136,11 +137,12 @@ class Topology:
 
         Only a ``bool`` side can be visited, and only when the weights hold at least
         ``event_min_weights`` entries and the visited fraction of that side's neurons, times
-        ``column_cost`` for the post side, is at most ``event_fraction``. The cheaper side wins.
+        ``column_cost`` for the post side, is at most :meth:`visited_fraction`. The cheaper side wins.
         """
-        if not self.event_fraction or self.values.numel() < self.event_min_weights:
+        limit = self.visited_fraction()
+        if not limit or self.values.numel() < self.event_min_weights:
             return None
-        best, best_cost = None, self.event_fraction
+        best, best_cost = None, limit
         for side, spikes, cost in (("pre", term.pre, 1.0), ("post", term.post, self.column_cost)):
             if spikes.dtype == torch.bool:
                 index = spikes.nonzero().squeeze(1)
@@ -148,6 +150,10 @@ class Topology:
                 if fraction <= best_cost:
                     best, best_cost = (side, index), fraction
         return best
+
+    def visited_fraction(self) -> float:
+        """Up to which fraction of a side's neurons spiking :meth:`events` visits them (``event_fraction``)."""
+        return self.event_fraction
 
     def _change(self, w: torch.Tensor, terms: Sequence[Term]) -> torch.Tensor:
         """:meth:`change` on weights ``w`` (the values, or a block of them)."""
@@ -252,6 +258,11 @@ class Dense(Topology):
     event_fraction = 0.4
     current_fraction = 0.4
     block_weights: ClassVar[int] = 1 << 22
+    # blocks of at least this many weights take the dense formulation as one compiled pass
+    # (:mod:`.fused`); None keeps it eager everywhere. The compiled pass is cheap enough that the
+    # events pay only up to ``fused_event_fraction`` of a side spiking (measured on W1, N_E = 12800).
+    compile_min_weights: ClassVar[int | None] = 1 << 20
+    fused_event_fraction: ClassVar[float] = 0.15
 
     def check(self) -> None:
         w = self.synapse.weights
@@ -285,6 +296,23 @@ class Dense(Topology):
         for start in range(0, w.shape[0], rows):
             block = slice(start, start + rows)
             self._add(target[block], w[block], [term._replace(pre=term.pre[block]) for term in terms])
+
+    def visited_fraction(self) -> float:
+        fused = self.compile_min_weights is not None and self.values.numel() >= self.compile_min_weights
+        return self.fused_event_fraction if fused and fused_available() else self.event_fraction
+
+    def _add_dense(self, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
+        """As :meth:`Topology._add_dense`; on a block of at least ``compile_min_weights`` weights as
+        one compiled pass where compiling works."""
+        large = self.compile_min_weights is not None and w.numel() >= self.compile_min_weights
+        if not (large and add_fused(target, w, terms, self._operand)):
+            super()._add_dense(target, w, terms)
+
+    def _operand(self, value: Any) -> torch.Tensor:
+        """A term's number (as the network's cached 0-d tensor) or vector (as floats) for :func:`.add_fused`."""
+        if isinstance(value, torch.Tensor):
+            return self._float(value)
+        return self.synapse.network.constant(value)
 
     def _accumulate(
         self, product: torch.Tensor | None, w: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, coef: float
