@@ -69,7 +69,7 @@ def neuron_behaviors(kind: str) -> list:
     ]
 
 
-def synapse_behaviors(workload: Workload, projection: Projection) -> list:
+def synapse_behaviors(workload: Workload, projection: Projection, compiled: bool = False) -> list:
     """Init, weights, spike catching and dendritic input, plus traces and STDP when plastic."""
     dendritic_input, rule = LAYOUTS[projection.layout]
     weights = {"mode": "uniform", "scale": projection.weight_scale}
@@ -92,20 +92,27 @@ def synapse_behaviors(workload: Workload, projection: Projection) -> list:
                 w_max=STDP.w_max,
                 positive_bound=STDP.bound,
                 negative_bound=STDP.bound,
+                **({"compiled": True} if compiled else {}),
             ),
         ]
     return behaviors
 
 
-def build_network(workload: Workload, device: str = "cpu") -> tuple[Network, dict[str, NeuronGroup]]:
-    """The initialized network of ``workload`` and its neuron groups by tag."""
+def build_network(
+    workload: Workload, device: str = "cpu", compiled: bool = False
+) -> tuple[Network, dict[str, NeuronGroup]]:
+    """The initialized network of ``workload`` and its neuron groups by tag (``compiled``: the rules' option)."""
     net = Network(dt=DT, device=device, dtype=torch.float32, seed=SEED)
     groups = {
         g.tag: NeuronGroup(size=g.shape, net=net, tag=g.tag, behavior=neuron_behaviors(g.kind)) for g in workload.groups
     }
     for p in workload.projections:
         SynapseGroup(
-            net=net, src=groups[p.src], dst=groups[p.dst], tag="Proximal", behavior=synapse_behaviors(workload, p)
+            net=net,
+            src=groups[p.src],
+            dst=groups[p.dst],
+            tag="Proximal",
+            behavior=synapse_behaviors(workload, p, compiled),
         )
     net.initialize()
     return net, groups
@@ -114,6 +121,7 @@ def build_network(workload: Workload, device: str = "cpu") -> tuple[Network, dic
 def main() -> None:
     def options(parser) -> None:
         parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
+        parser.add_argument("--compiled", action="store_true", help="the STDP rules with compiled=True")
 
     args, workload = arguments(__doc__.splitlines()[0], options)
     synchronize, device_fields = torch_device(args.device)
@@ -123,7 +131,7 @@ def main() -> None:
         synchronize()  # the GPU's queued work belongs to the timed steps
 
     start = time.perf_counter()
-    net, groups = build_network(workload, args.device)
+    net, groups = build_network(workload, args.device, args.compiled)
     synchronize()
     build_s = time.perf_counter() - start
     result = measure(

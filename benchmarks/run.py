@@ -54,6 +54,8 @@ def sides_from(args: argparse.Namespace) -> list[Side]:
     conex_python = args.conex_python or sys.executable
     conex_cmd = [conex_python, str(HERE / "conex_workloads.py"), "--device", args.device]
     sides = [Side("conex", conex_cmd)]
+    if args.conex_compiled:
+        sides.append(Side("conex compiled", [*conex_cmd, "--compiled"], workloads=("w1",)))
     on_cpu = args.device == "cpu"
     if args.conex_peer_python:
         peer = [args.conex_peer_python, str(HERE / "peers" / "conex_peer.py"), "--device", args.device]
@@ -200,6 +202,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, help="override every workload's timed steps")
     parser.add_argument("--warmup", type=int, help="override every workload's warm-up steps")
     parser.add_argument("--conex-python", help="Python of conex's environment (default: this one)")
+    parser.add_argument(
+        "--conex-compiled", action="store_true", help="also run conex with its rules' compiled=True (W1)"
+    )
     parser.add_argument("--conex-peer-python", help="Python of the CoNeX environment (omit: no CoNeX runs)")
     parser.add_argument("--conex-peer-path", help="folder holding CoNeX and pymonntorch, put first on its PYTHONPATH")
     parser.add_argument("--brian2-python", help="Python of the Brian2 environment (omit: no Brian2 runs)")

@@ -258,10 +258,12 @@ class Dense(Topology):
     event_fraction = 0.4
     current_fraction = 0.4
     block_weights: ClassVar[int] = 1 << 22
-    # blocks of at least this many weights take the dense formulation as one compiled pass
-    # (:mod:`.fused`); None keeps it eager everywhere. The compiled pass is cheap enough that the
-    # events pay only up to ``fused_event_fraction`` of a side spiking (measured on W1, N_E = 12800).
-    compile_min_weights: ClassVar[int | None] = 1 << 20
+    # blocks of at least ``compile_min_weights`` weights take the dense formulation as one compiled
+    # pass (:mod:`.fused`); None (the default) keeps it eager. A rule's ``compiled=True`` sets it to
+    # ``fused_min_weights``. The compiled pass is cheap enough that the events then pay only up to
+    # ``fused_event_fraction`` of a side spiking (measured on W1, N_E = 12800).
+    compile_min_weights: int | None = None
+    fused_min_weights: ClassVar[int] = 1 << 20
     fused_event_fraction: ClassVar[float] = 0.15
 
     def check(self) -> None:

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 import conex_std.synapses.fused as fused
-from conex import Network, NeuronGroup, SynapseGroup
-from conex.behaviors import SimpleiSTDP, SimpleRSTDP, SimpleSTDP
+from conex import Network, NeuronGroup, ParameterError, SynapseGroup
+from conex.behaviors import SimpleiSTDP, SimpleRSTDP, SimpleSTDP, SparseSTDP
 from conex_std.synapses.topology import Dense
 
 S, D = 40, 30
@@ -21,11 +21,15 @@ def synapse(seed):
     return syn, rng
 
 
-def learn(rule, compiled, steps=4):
-    """Weights after ``steps`` updates of ``rule`` on random dense spikes, compiled or eager."""
+def learn(rule, steps=4):
+    """Weights after ``steps`` updates of ``rule`` on random dense spikes (compiled when the rule says so)."""
     syn, rng = synapse(3)
     rule.initialize(syn)
-    rule.layout.compile_min_weights = 0 if compiled else None
+    if rule.compiled:
+        assert rule.layout.compile_min_weights == Dense.fused_min_weights
+        rule.layout.compile_min_weights = 0  # these small weights too
+    else:
+        assert rule.layout.compile_min_weights is None
     rule.layout.event_fraction = rule.layout.fused_event_fraction = 0.0  # always the dense formulation
     for _ in range(steps):
         syn.pre_spike = torch.from_numpy(rng.random(S) < 0.5)
@@ -38,17 +42,21 @@ def learn(rule, compiled, steps=4):
 
 
 RULES = {
-    "soft and hard bounds": lambda: SimpleSTDP(0.3, 0.2, positive_bound="soft_bound", negative_bound="hard_bound"),
-    "no bounds": lambda: SimpleSTDP(0.3, 0.2),
-    "iSTDP (a vector term)": lambda: SimpleiSTDP(rho=8.0, lr=0.05),
-    "R-STDP (into c)": lambda: SimpleRSTDP(0.3, 0.2, 4.0, positive_bound="soft_bound", negative_bound="soft_bound"),
+    "soft and hard bounds": lambda **c: SimpleSTDP(
+        0.3, 0.2, positive_bound="soft_bound", negative_bound="hard_bound", **c
+    ),
+    "no bounds": lambda **c: SimpleSTDP(0.3, 0.2, **c),
+    "iSTDP (a vector term)": lambda **c: SimpleiSTDP(rho=8.0, lr=0.05, **c),
+    "R-STDP (into c)": lambda **c: SimpleRSTDP(
+        0.3, 0.2, 4.0, positive_bound="soft_bound", negative_bound="soft_bound", **c
+    ),
 }
 
 
 @pytest.mark.parametrize("name", RULES)
 def test_the_compiled_update_gives_the_eager_weights(name):
-    eager = learn(RULES[name](), compiled=False)
-    compiled = learn(RULES[name](), compiled=True)
+    eager = learn(RULES[name]())
+    compiled = learn(RULES[name](compiled=True))
     if not fused.fused_available():
         pytest.skip(f"torch.compile does not work here: {fused._failed}")
     assert (compiled - synapse(3)[0].weights).abs().max() > 1e-3  # it learned
@@ -62,9 +70,9 @@ def test_a_failing_compiler_warns_once_and_leaves_the_eager_update(monkeypatch):
     monkeypatch.setattr(fused, "_compiled", None)
     monkeypatch.setattr(fused, "_failed", None)
     monkeypatch.setattr(torch, "compile", broken)
-    eager = learn(RULES["soft and hard bounds"](), compiled=False)
+    eager = learn(RULES["soft and hard bounds"]())
     with pytest.warns(RuntimeWarning, match=r"compiling the dense learning update failed \(RuntimeError: no C\+\+"):
-        result = learn(RULES["soft and hard bounds"](), compiled=True)
+        result = learn(RULES["soft and hard bounds"](compiled=True))
     torch.testing.assert_close(result, eager, rtol=0, atol=0)
     assert not fused.fused_available()
 
@@ -80,3 +88,11 @@ def test_large_weights_visit_events_only_at_lower_rates_while_the_compiled_updat
     layout.compile_min_weights = S * D
     monkeypatch.setattr(fused, "_failed", "RuntimeError: no compiler")
     assert layout.visited_fraction() == Dense.event_fraction
+
+
+def test_compiled_is_refused_for_weights_that_are_not_dense():
+    net = Network(dtype=torch.float64)
+    syn = SynapseGroup(net, NeuronGroup(4, net), NeuronGroup(3, net))
+    syn.weights = torch.ones(4, 3).to_sparse()
+    with pytest.raises(ParameterError, match=r"^SparseSTDP on .*: parameter compiled: expected False: only dense "):
+        SparseSTDP(0.1, 0.1, compiled=True).initialize(syn)
