@@ -139,8 +139,10 @@ class Topology:
         ``event_min_weights`` entries and the visited fraction of that side's neurons, times
         ``column_cost`` for the post side, is at most :meth:`visited_fraction`. The cheaper side wins.
         """
+        if self.values.numel() < self.event_min_weights:  # small weights: dense, without looking further
+            return None
         limit = self.visited_fraction()
-        if not limit or self.values.numel() < self.event_min_weights:
+        if not limit:
             return None
         best, best_cost = None, limit
         for side, spikes, cost in (("pre", term.pre, 1.0), ("post", term.post, self.column_cost)):

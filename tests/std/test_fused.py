@@ -7,6 +7,7 @@ import torch
 import conex_std.synapses.fused as fused
 from conex import Network, NeuronGroup, ParameterError, SynapseGroup
 from conex.behaviors import SimpleiSTDP, SimpleRSTDP, SimpleSTDP, SparseSTDP
+from conex_std.synapses import topology
 from conex_std.synapses.topology import Dense
 
 S, D = 40, 30
@@ -54,11 +55,22 @@ RULES = {
 
 
 @pytest.mark.parametrize("name", RULES)
-def test_the_compiled_update_gives_the_eager_weights(name):
+def test_the_compiled_update_gives_the_eager_weights(name, monkeypatch):
+    fused_calls = []
+
+    def counted(*args):
+        done = fused.add_fused(*args)
+        fused_calls.append(done)
+        return done
+
+    monkeypatch.setattr(topology, "add_fused", counted)
     eager = learn(RULES[name]())
+    assert fused_calls == []  # compiled=False never reaches it
     compiled = learn(RULES[name](compiled=True))
     if not fused.fused_available():
         pytest.skip(f"torch.compile does not work here: {fused._failed}")
+    assert len(fused_calls) == 4  # one dense update per step (events are off), each compiled
+    assert all(fused_calls)
     assert (compiled - synapse(3)[0].weights).abs().max() > 1e-3  # it learned
     torch.testing.assert_close(compiled, eager, rtol=1e-12, atol=1e-14)
 
