@@ -1,8 +1,12 @@
 """conex: spiking neural networks with synaptic plasticity, built on PyTorch.
 
+This package lives in the folder ``core/`` of the source tree: ``pyproject.toml`` maps ``core/`` to
+the import name ``conex`` (``package-dir``), so ``conex.network`` is ``core/network.py``.
+
 The core holds the framework only: :class:`Network`, :class:`NeuronGroup`, :class:`SynapseGroup`,
-:class:`Behavior`, the schedule and the plugin registry. Neuron models and learning rules come
-from plugins (the standard ones from the ``std`` plugin) through :mod:`conex.behaviors`.
+:class:`Behavior`, the schedule, the weight layouts and the plugin registry. Neuron models and
+learning rules come from plugins (the standard ones from the ``std`` plugin) through
+:mod:`conex.behaviors`.
 """
 
 from importlib_metadata import PackageNotFoundError, version

@@ -8,6 +8,10 @@ hooks with :data:`hookimpl`::
     @hookimpl
     def conex_behaviors():
         return [MyRule, MyTrace]
+
+The registry (:mod:`conex.registry`) calls each plugin's implementations of a hook on their own,
+through pluggy, so a plugin whose hook raises is reported and skipped without affecting the others;
+a plugin's hookwrappers wrap its own implementations only.
 """
 
 from __future__ import annotations

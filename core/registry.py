@@ -1,19 +1,32 @@
 """The plugin registry: finds plugins through entry points and maps behavior names to classes.
 
-Loading is fault tolerant, unlike pluggy's stock loader: each entry point is loaded and each hook
-called on its own, so a plugin that fails to import, fails :meth:`pluggy.PluginManager.check_pending`
-or raises in its hook is reported (``conex plugins``) and skipped while the rest keep working.
+A :class:`Registry` keeps the :class:`pluggy.PluginManager` it was built with
+(:attr:`Registry.plugin_manager`). Plugins go through pluggy for registration, blocking, hook
+validation and hook calls; conex adds fault isolation on top, so a plugin that fails to import,
+fails :meth:`~pluggy.PluginManager.check_pending` or raises in its hook is reported
+(``conex plugins``), unregistered and skipped while the rest keep working:
 
-Set ``CONEX_DISABLE_PLUGINS=name1,name2`` to skip plugins by entry-point name.
+* entry points are loaded one by one here rather than by
+  :meth:`~pluggy.PluginManager.load_setuptools_entrypoints`, which stops at the first plugin that
+  fails to import and reads only the installed distributions (tests pass entry points directly);
+* each plugin's hook is called on its own through
+  :meth:`~pluggy.PluginManager.subset_hook_caller` (every other plugin removed), so pluggy's call
+  machinery applies (the plugin's own hookwrappers included) and each result is known to come from
+  that plugin. What is lost: a hookwrapper of one plugin does not wrap another plugin's
+  implementations of a conex hook, and ``tryfirst``/``trylast`` do not order plugins (the registry
+  sorts its entries by name anyway).
+
+Set ``CONEX_DISABLE_PLUGINS=name1,name2`` to skip plugins by entry-point name: those names are
+blocked in the plugin manager (:meth:`~pluggy.PluginManager.set_blocked`) and never imported.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import click
@@ -93,14 +106,22 @@ class Registry:
     """Behavior name -> class, with the plugin, version, category, priority and parameters.
 
     Iteration is sorted by ``(name, plugin)``, whatever order pluggy called the hooks in.
+    :attr:`plugin_manager` is the pluggy manager the registry was built with: it holds the plugins
+    that loaded and whose hooks worked, and blocks the disabled names (an empty manager that knows
+    conex's hooks when none is given).
     """
+
+    # the registry of the installed plugins, see installed(); lives until forget_installed() or process exit
+    _installed: ClassVar[Registry | None] = None
 
     def __init__(
         self,
         entries: Iterable[BehaviorEntry],
         plugins: Iterable[PluginStatus],
         demos: Mapping[str, click.Command] | None = None,
+        plugin_manager: pluggy.PluginManager | None = None,
     ) -> None:
+        self.plugin_manager = plugin_manager if plugin_manager is not None else _new_plugin_manager()
         self._entries = sorted(entries, key=lambda e: (e.name, e.plugin))
         self.plugins = sorted(plugins, key=lambda p: p.name)
         self.demos = dict(sorted((demos or {}).items()))
@@ -151,6 +172,30 @@ class Registry:
         """Names of registered behaviors that declare they set ``attribute`` on their host."""
         return sorted({e.name for e in self._entries if attribute in e.cls.provides})
 
+    @classmethod
+    def installed(cls) -> Registry:
+        """The registry of the installed plugins (the ``conex`` entry-point group).
+
+        Built by the first call in a process and held on the class, so every later call returns the
+        same object until :meth:`forget_installed`: plugins are imported and their hooks called once.
+        """
+        if Registry._installed is None:
+            Registry._installed = load_registry()
+        return Registry._installed
+
+    @classmethod
+    def forget_installed(cls) -> None:
+        """Drop the registry :meth:`installed` holds; the next call rebuilds it (after installing or
+        uninstalling a plugin in the same process, or in tests)."""
+        Registry._installed = None
+
+
+def _new_plugin_manager() -> pluggy.PluginManager:
+    """A plugin manager that knows conex's hook specifications and holds no plugin."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
 
 def _disabled_names() -> set[str]:
     return {name.strip() for name in os.environ.get(DISABLE_ENV, "").split(",") if name.strip()}
@@ -166,46 +211,28 @@ def _describe_exception(exc: BaseException) -> str:
 
 
 def load_registry(entry_points: Iterable[Any] | None = None) -> Registry:
-    """Load the plugins of ``entry_points`` (default: the installed ``conex`` group) and build
-    a registry. Never raises for a broken plugin: its status records why."""
+    """Load the plugins of ``entry_points`` (default: the installed ``conex`` group) into a new
+    plugin manager and build a registry. Never raises for a broken plugin: its status records why."""
     if entry_points is None:
         entry_points = importlib_metadata.entry_points(group=ENTRY_POINT_GROUP)
-    manager = pluggy.PluginManager(hookspecs.PROJECT)
-    manager.add_hookspecs(hookspecs)
-    disabled = _disabled_names()
+    manager = _new_plugin_manager()
+    for name in _disabled_names():
+        manager.set_blocked(name)
     statuses: dict[str, PluginStatus] = {}
     versions: dict[str, str | None] = {}
-
     for ep in sorted(entry_points, key=lambda e: e.name):
-        version = _version_of(ep)
-        if ep.name in disabled:
-            statuses[ep.name] = PluginStatus(ep.name, version, "disabled", f"listed in {DISABLE_ENV}")
-            continue
-        if ep.name in versions or manager.has_plugin(ep.name):
-            statuses[ep.name + f" ({ep.value})"] = PluginStatus(
-                ep.name, version, "error", f"entry point name {ep.name!r} is already used by another distribution"
-            )
-            continue
-        try:
-            manager.register(ep.load(), name=ep.name)
-        except Exception as exc:  # noqa: BLE001 - any failure of a plugin is reported, not raised
-            statuses[ep.name] = PluginStatus(ep.name, version, "error", "import failed: " + _describe_exception(exc))
-            continue
-        versions[ep.name] = version
-
+        _register(manager, ep, statuses, versions)
     _drop_invalid_plugins(manager, statuses, versions)
 
     entries: list[BehaviorEntry] = []
-    for name, classes in _call_each(manager.hook.conex_behaviors, statuses, versions, _behavior_classes):
+    for name, classes in _call_each(manager, "conex_behaviors", statuses, versions, _behavior_classes):
         entries.extend(BehaviorEntry(c.__name__, c, name, versions[name]) for c in classes)
         statuses[name] = PluginStatus(name, versions[name], "ok", None, tuple(sorted(c.__name__ for c in classes)))
     demos: dict[str, click.Command] = {}
-    for _, commands in _call_each(manager.hook.conex_demos, statuses, versions, _demo_commands):
+    for _, commands in _call_each(manager, "conex_demos", statuses, versions, _demo_commands):
         demos.update((c.name, c) for c in commands)
-    for name in versions:
-        statuses.setdefault(name, PluginStatus(name, versions[name], "ok"))
 
-    registry = Registry(entries, statuses.values(), demos)
+    registry = Registry(entries, statuses.values(), demos, manager)
     for name, plugins in registry.duplicates.items():
         for plugin in plugins:
             status = statuses[plugin]
@@ -216,7 +243,33 @@ def load_registry(entry_points: Iterable[Any] | None = None) -> Registry:
     return registry
 
 
-def _behavior_classes(result: Any) -> list[type[Behavior]]:
+def _register(
+    manager: pluggy.PluginManager, ep: Any, statuses: dict[str, PluginStatus], versions: dict[str, str | None]
+) -> None:
+    """Import entry point ``ep`` and register it under its name, unless that name is blocked or taken."""
+    version = _version_of(ep)
+    if manager.is_blocked(ep.name):
+        statuses[ep.name] = PluginStatus(ep.name, version, "disabled", f"listed in {DISABLE_ENV}")
+        return
+    if manager.has_plugin(ep.name):
+        statuses[ep.name + f" ({ep.value})"] = PluginStatus(
+            ep.name, version, "error", f"entry point name {ep.name!r} is already used by another distribution"
+        )
+        return
+    try:
+        plugin = ep.load()
+    except Exception as exc:  # noqa: BLE001 - any failure of a plugin is reported, not raised
+        statuses[ep.name] = PluginStatus(ep.name, version, "error", "import failed: " + _describe_exception(exc))
+        return
+    try:
+        manager.register(plugin, name=ep.name)
+    except (ValueError, pluggy.PluginValidationError) as exc:
+        statuses[ep.name] = PluginStatus(ep.name, version, "error", "register failed: " + _describe_exception(exc))
+        return
+    versions[ep.name] = version
+
+
+def _behavior_classes(result: Iterable[Any]) -> list[type[Behavior]]:
     classes = list(dict.fromkeys(result))
     bad = [c for c in classes if not (isinstance(c, type) and issubclass(c, Behavior))]
     if bad:
@@ -224,7 +277,7 @@ def _behavior_classes(result: Any) -> list[type[Behavior]]:
     return classes
 
 
-def _demo_commands(result: Any) -> list[click.Command]:
+def _demo_commands(result: Iterable[Any]) -> list[click.Command]:
     commands = list(result)
     bad = [c for c in commands if not isinstance(c, click.Command)]
     if bad:
@@ -233,21 +286,28 @@ def _demo_commands(result: Any) -> list[click.Command]:
 
 
 def _call_each(
-    hook: Any,
+    manager: pluggy.PluginManager,
+    hook_name: str,
     statuses: dict[str, PluginStatus],
     versions: dict[str, str | None],
-    check: Callable[[Any], list[Any]],
+    check: Callable[[Iterable[Any]], list[Any]],
 ) -> Iterator[tuple[str, list[Any]]]:
-    """Call ``hook`` of each plugin on its own; a plugin whose hook raises is marked and skipped."""
-    for impl in hook.get_hookimpls():
-        name = impl.plugin_name
-        if statuses.get(name) is not None and statuses[name].status == "error":
+    """Call hook ``hook_name`` of each registered plugin on its own, in name order, and yield the
+    plugin's name and its checked results (its implementations' returns, concatenated).
+
+    A plugin whose hook raises, or returns what ``check`` refuses, is marked, unregistered and skipped.
+    """
+    for name in sorted(versions):
+        plugin = manager.get_plugin(name)
+        if plugin is None:  # unregistered after an earlier hook failed
             continue
+        caller = manager.subset_hook_caller(hook_name, remove_plugins=manager.get_plugins() - {plugin})
         try:
-            result = check(impl.function())
+            result = check(itertools.chain.from_iterable(caller()))
         except Exception as exc:  # noqa: BLE001 - a failing plugin is reported, not raised
+            manager.unregister(name=name)
             statuses[name] = PluginStatus(
-                name, versions[name], "error", f"{hook.name} failed: {_describe_exception(exc)}"
+                name, versions[name], "error", f"{hook_name} failed: {_describe_exception(exc)}"
             )
             continue
         yield name, result
@@ -267,12 +327,11 @@ def _drop_invalid_plugins(
             statuses[name] = PluginStatus(name, versions.pop(name), "error", "invalid hook: " + str(exc))
 
 
-@functools.lru_cache(maxsize=1)
 def get_registry() -> Registry:
-    """The registry of the installed plugins, built on first use and cached."""
-    return load_registry()
+    """The registry of the installed plugins: :meth:`Registry.installed` (built once per process)."""
+    return Registry.installed()
 
 
 def reset_registry() -> None:
-    """Forget the cached registry (after installing a plugin in the same process, or in tests)."""
-    get_registry.cache_clear()
+    """Forget the registry of the installed plugins: :meth:`Registry.forget_installed`."""
+    Registry.forget_installed()

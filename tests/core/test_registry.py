@@ -171,3 +171,83 @@ def test_conex_behaviors_resolves_lazily_through_the_registry(monkeypatch, make_
     with pytest.raises(ImportError):
         from conex.behaviors import Missing  # noqa: F401
     assert conex.behaviors.get("lazy:Lazy") is Lazy
+
+
+def test_a_disabled_plugin_is_blocked_in_the_plugin_manager_and_never_imported(make_plugin, monkeypatch):
+    monkeypatch.setenv("CONEX_DISABLE_PLUGINS", "blocked_lab")
+    blocked = make_plugin("blocked_lab", source="raise RuntimeError('imported although disabled')\n")
+    reg = registry.load_registry([blocked, make_plugin("open_lab", ["Open"])])
+    manager = reg.plugin_manager
+    assert manager.is_blocked("blocked_lab")
+    assert manager.get_plugin("blocked_lab") is None
+    assert not manager.is_blocked("open_lab")
+    assert reg.names() == ["Open"]
+    status = {p.name: p for p in reg.plugins}["blocked_lab"]
+    assert (status.status, status.error, status.behaviors) == ("disabled", "listed in CONEX_DISABLE_PLUGINS", ())
+
+
+def test_a_plugin_whose_hook_raises_is_unregistered_and_the_others_keep_their_behaviors(make_plugin):
+    reg = registry.load_registry(
+        [make_plugin("raising_lab", body="raise RuntimeError('no license')"), make_plugin("fine_lab", ["Kept", "Also"])]
+    )
+    assert [(e.name, e.plugin) for e in reg] == [("Also", "fine_lab"), ("Kept", "fine_lab")]
+    status = {p.name: p for p in reg.plugins}
+    assert (status["raising_lab"].status, status["raising_lab"].error) == (
+        "error",
+        "conex_behaviors failed: RuntimeError: no license",
+    )
+    assert (status["fine_lab"].status, status["fine_lab"].behaviors) == ("ok", ("Also", "Kept"))
+    assert reg.plugin_manager.get_plugin("raising_lab") is None
+    assert reg.plugin_manager.get_plugin("fine_lab").Kept is reg.get("Kept")
+
+
+def test_hooks_are_called_through_pluggy_so_a_plugins_own_wrapper_applies(make_plugin):
+    source = (
+        "from conex import Behavior, hookimpl\n"
+        "class Kept(Behavior):\n    pass\n"
+        "class Dropped(Behavior):\n    pass\n"
+        "@hookimpl\ndef conex_behaviors():\n    return [Kept, Dropped]\n"
+        "@hookimpl(wrapper=True, specname='conex_behaviors')\ndef only_kept():\n"
+        "    results = yield\n    return [[c for c in found if c is not Dropped] for found in results]\n"
+    )
+    reg = registry.load_registry([make_plugin("wrapping_lab", source=source), make_plugin("plain_lab", ["Plain"])])
+    assert reg.names() == ["Kept", "Plain"]
+    assert {p.name: p.behaviors for p in reg.plugins} == {"plain_lab": ("Plain",), "wrapping_lab": ("Kept",)}
+
+
+def test_one_module_under_two_entry_point_names_registers_once(make_plugin):
+    first = make_plugin("twice_lab", ["Once"])
+    second = importlib_metadata.EntryPoint(name="twice_later", value="twice_lab", group="conex")
+    reg = registry.load_registry([first, second])
+    assert [(e.name, e.plugin) for e in reg] == [("Once", "twice_lab")]
+    status = {p.name: p for p in reg.plugins}["twice_later"]
+    assert status.status == "error"
+    assert status.error.startswith("register failed: ValueError: Plugin already registered under a different name")
+
+
+def test_a_registry_built_by_hand_has_an_empty_plugin_manager_that_knows_the_hooks():
+    manager = registry.Registry([], []).plugin_manager
+    assert manager.get_plugins() == set()
+    assert manager.hook.conex_behaviors() == []
+    assert manager.hook.conex_demos() == []
+
+
+def test_the_installed_registry_is_built_once_until_reset(monkeypatch):
+    monkeypatch.setattr(registry.Registry, "_installed", None)
+    built = []
+
+    def load(entry_points=None):
+        built.append(registry.Registry([], []))
+        return built[-1]
+
+    monkeypatch.setattr(registry, "load_registry", load)
+    first = registry.get_registry()
+    assert registry.get_registry() is first
+    assert registry.Registry.installed() is first
+    assert built == [first]
+    registry.reset_registry()
+    second = registry.get_registry()
+    assert second is not first
+    assert built == [first, second]
+    registry.Registry.forget_installed()
+    assert registry.Registry.installed() is built[2]
