@@ -2,7 +2,8 @@
 
 Both recorders preallocate a ring buffer at initialize and overwrite the oldest entries once it is
 full, so memory stays fixed however long the simulation runs. Read the history back in
-chronological order with ``recorder.data(name)``.
+chronological order with ``recorder.data(name)``. ``Network.reset`` keeps what they recorded, so
+one recorder spans all trials (``recorder.clear()`` forgets it).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 import torch
 
-from conex import Behavior, ParameterError, ParameterTypeError, Phase, ge, param
-from conex.errors import parameter_message
+from conex import Behavior, Phase, ge, param
+from conex.errors import bad_parameter
 
 __all__ = ["EventRecorder", "Recorder", "RingBuffer"]
 
@@ -71,9 +72,9 @@ def _variable_names(owner: str, variables: Any) -> tuple[str, ...]:
     names = (variables,) if isinstance(variables, str) else variables
     expected = "a variable name or a sequence of distinct names, e.g. ('v', 'spikes')"
     if not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
-        raise ParameterTypeError(parameter_message(owner, "variables", variables, expected))
+        raise bad_parameter(owner, "variables", variables, expected, wrong_type=True)
     if not names or not all(n.strip() for n in names) or len(set(names)) != len(names):
-        raise ParameterError(parameter_message(owner, "variables", variables, expected))
+        raise bad_parameter(owner, "variables", variables, expected)
     return tuple(names)
 
 

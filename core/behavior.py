@@ -2,7 +2,8 @@
 
 A behavior is a :class:`torch.nn.Module` attached to a network object (the network, a neuron
 group or a synapse group). The network calls ``initialize(host)`` once and ``forward(host)``
-every iteration, in priority order (see :mod:`conex.scheduler`).
+every iteration, in priority order (see :mod:`conex.scheduler`), and ``reset(host)`` when a trial
+ends (:meth:`Network.reset <conex.Network.reset>`).
 
 Every subclass becomes an attrs class automatically, so parameters are declared once, with type,
 default, unit and doc, validated at construction and introspectable::
@@ -26,7 +27,7 @@ from typing import Any, ClassVar
 import attrs
 import torch
 
-from conex.errors import ConexError, ParameterError, bad_parameter
+from conex.errors import ConexError, ParameterError, ParameterTypeError, bad_parameter
 
 __all__ = ["Behavior", "Check", "ParamSpec", "between", "ge", "gt", "one_of", "param"]
 
@@ -236,7 +237,7 @@ class Behavior(torch.nn.Module):
     # -- what subclasses override -------------------------------------------------------------
 
     def validate(self) -> None:
-        """Cross-parameter checks (e.g. ``w_min < w_max``); raise :class:`ParameterError`."""
+        """Cross-parameter checks (e.g. ``w_min < w_max``); raise ``self.bad_parameter(...)``."""
 
     def initialize(self, host: Any) -> None:
         """Set up the host's state (tensors on the network's device). Called once."""
@@ -244,19 +245,32 @@ class Behavior(torch.nn.Module):
     def forward(self, host: Any) -> None:
         """Advance the host by one iteration."""
 
+    def reset(self, host: Any) -> None:
+        """Put the host's dynamic state back to where ``initialize`` left it (``Network.reset`` calls it).
+
+        Dynamic state is what the simulation evolves from step to step: voltages, currents, spikes,
+        traces, delay buffers, eligibility. Learned state (weights, adaptive thresholds, homeostatic
+        variables) and recordings are kept. Reset tensors in place where other behaviors may hold
+        them. The default does nothing: right for a behavior whose state is all learned, or which
+        recomputes everything it holds every iteration.
+        """
+
     # -- helpers ------------------------------------------------------------------------------
 
     def error(self, host: Any, message: str) -> ConexError:
         """A :class:`ConexError` naming this behavior and its host, to ``raise`` at initialize."""
         return ConexError(f"{type(self).__name__} on {describe(host)}: {message}")
 
-    def parameter_error(self, host: Any, name: str, value: Any, expected: str) -> ParameterError:
-        """A :class:`ParameterError` naming host, behavior, parameter, value and expectation."""
-        exc = ParameterError(
-            f"{type(self).__name__} on {describe(host)}: parameter {name}: expected {expected}, got {value!r}"
-        )
-        exc.parameter, exc.value, exc.expected = name, value, expected
-        return exc
+    def bad_parameter(
+        self, name: str, value: Any, expected: str, *, host: Any = None, wrong_type: bool = False
+    ) -> ParameterError | ParameterTypeError:
+        """The error for this behavior's parameter ``name``, to ``raise``; give ``host`` at initialize.
+
+        The message reads ``Behavior.name on <host>: expected ..., got value`` (see
+        :func:`conex.errors.bad_parameter`), and the exception carries the parameter.
+        """
+        where = describe(host) if host is not None else None
+        return bad_parameter(type(self).__name__, name, value, expected, where=where, wrong_type=wrong_type)
 
     @classmethod
     def describe_parameters(cls) -> tuple[ParamSpec, ...]:
@@ -299,17 +313,23 @@ def _short(value: Any) -> str:
     return repr(value)
 
 
-_HINTS_CACHE: dict[type, dict[str, Any]] = {}
+_HINTS_ATTR = "_conex_resolved_hints"
 
 
 def _resolved_hints(cls: type) -> dict[str, Any]:
-    """Type hints of ``cls`` with string annotations resolved (empty where they cannot be)."""
-    if cls not in _HINTS_CACHE:
+    """Type hints of ``cls`` with string annotations resolved (empty where they cannot be).
+
+    Resolved on first use (a module's later names exist by then) and kept in the class's own
+    ``__dict__``, so a subclass resolves its own rather than reading its parent's.
+    """
+    hints = vars(cls).get(_HINTS_ATTR)
+    if hints is None:
         try:
-            _HINTS_CACHE[cls] = typing.get_type_hints(cls)
+            hints = typing.get_type_hints(cls)
         except Exception:  # noqa: BLE001 - unresolvable user annotations just skip type checks
-            _HINTS_CACHE[cls] = {}
-    return _HINTS_CACHE[cls]
+            hints = {}
+        setattr(cls, _HINTS_ATTR, hints)
+    return hints
 
 
 def describe(host: Any) -> str:

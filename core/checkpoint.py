@@ -1,13 +1,14 @@
 """Checkpoints: the full simulation state, written atomically, restored bit for bit.
 
 The state is every tensor, number, bool and string held by the network, its groups and their
-behaviors (weights, traces, delay buffers, eligibility, thresholds, buffer positions...), found
-by walking their attributes, plus the random generator's state and the iteration. Objects are
-matched by creation order and behaviors by priority, so restoring needs the network rebuilt from
-the same description first (``conex run --resume`` does that from the config stored inside).
+behaviors (weights, traces, delay buffers, eligibility, thresholds, buffer positions...), in their
+attributes as :func:`conex.state.walk_state` finds them, plus the random generator's state and the
+iteration. Objects are matched by creation order and behaviors by priority, so restoring needs the
+network rebuilt from the same description first (``conex run --resume`` does that from the config
+stored inside).
 
-Restoring copies into the existing tensors in place where shapes agree, so tensors that several
-behaviors share stay shared.
+Restoring copies into the existing tensors (and dicts of tensors) in place where shapes agree, so
+tensors that several behaviors share stay shared.
 """
 
 from __future__ import annotations
@@ -22,30 +23,11 @@ import torch
 
 from conex.errors import ConexError
 from conex.network import Network
+from conex.state import snapshot, walk_state
 
 __all__ = ["capture_state", "load_checkpoint", "restore_state", "save_checkpoint"]
 
 FORMAT_VERSION = 1
-_MODULE_INTERNALS = frozenset(vars(torch.nn.Module()))
-_PLAIN = (bool, int, float, str, type(None))
-
-
-def _capturable(value: Any) -> bool:
-    if isinstance(value, (torch.Tensor, *_PLAIN)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_capturable(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, (str, int)) and _capturable(v) for k, v in value.items())
-    return False
-
-
-def _state_of(obj: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
-    return {
-        name: value.clone() if isinstance(value, torch.Tensor) else value
-        for name, value in vars(obj).items()
-        if name not in skip and _capturable(value)
-    }
 
 
 def capture_state(net: Network) -> dict[str, Any]:
@@ -56,15 +38,20 @@ def capture_state(net: Network) -> dict[str, Any]:
         "format": FORMAT_VERSION,
         "iteration": net.iteration,
         "generator": net.generator.get_state(),
-        "objects": [_state_of(obj) for obj in net._objects],
+        "objects": [snapshot(walk_state(obj)) for obj in net._objects],
         "behaviors": [
-            {priority: _state_of(b, _MODULE_INTERNALS) for priority, b in obj.behavior.items()} for obj in net._objects
+            {priority: snapshot(walk_state(b)) for priority, b in obj.behavior.items()} for obj in net._objects
         ],
     }
 
 
-def _assign(target: Any, name: str, saved: Any, device: torch.device) -> None:
-    current = getattr(target, name, None)
+def _restored(current: Any, saved: Any, device: torch.device) -> Any:
+    """What an attribute holding ``current`` holds once ``saved`` is restored into it.
+
+    A dense tensor of the same shape and dtype is filled in place, and so is a dict (a behavior's delay
+    buffers) item by item, so what several behaviors share stays shared; anything else is replaced
+    (tensors moved to ``device``).
+    """
     if (
         isinstance(saved, torch.Tensor)
         and isinstance(current, torch.Tensor)
@@ -72,11 +59,14 @@ def _assign(target: Any, name: str, saved: Any, device: torch.device) -> None:
         and current.shape == saved.shape
         and current.dtype == saved.dtype
     ):
-        current.copy_(saved)
-    elif isinstance(saved, torch.Tensor):
-        object.__setattr__(target, name, saved.to(device))
-    else:
-        object.__setattr__(target, name, saved)
+        return current.copy_(saved)
+    if isinstance(saved, torch.Tensor):
+        return saved.to(device)
+    if isinstance(saved, dict) and isinstance(current, dict):
+        for key, item in saved.items():
+            current[key] = _restored(current.get(key), item, device)
+        return current
+    return saved
 
 
 def restore_state(net: Network, state: Mapping[str, Any]) -> None:
@@ -91,11 +81,9 @@ def restore_state(net: Network, state: Mapping[str, Any]) -> None:
     for obj, saved_obj, saved_behaviors in zip(net._objects, objects, behaviors, strict=True):
         if sorted(saved_behaviors) != sorted(obj.behavior):
             raise ConexError(f"checkpoint behaviors of {obj.label()} are at other priorities than the network's")
-        for name, value in saved_obj.items():
-            _assign(obj, name, value, net.device)
-        for priority, saved in saved_behaviors.items():
+        for target, saved in ((obj, saved_obj), *((obj.behavior[p], s) for p, s in saved_behaviors.items())):
             for name, value in saved.items():
-                _assign(obj.behavior[priority], name, value, net.device)
+                object.__setattr__(target, name, _restored(getattr(target, name, None), value, net.device))
     net.generator.set_state(state["generator"])
     net.iteration = state["iteration"]
 

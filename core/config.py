@@ -25,7 +25,9 @@ A network file is data, never code::
 A group's tag defaults to its key. Two behaviors of one class on one object use aliases:
 ``[groups.exc.fast_trace]`` with ``behavior = "SpikeTrace"``. Every mistake is reported as a
 :class:`ConfigError` whose message starts with the place in the file
-(``synapses.input_exc.SimpleSTDP.a_plus: expected a float > 0, got "abc"``).
+(``synapses.input_exc.SimpleSTDP.a_plus: expected a float > 0, got "abc"``); with
+``build_network(..., initialize=True)`` so are the parameter errors behaviors raise at initialize
+(``synapses.input_exc.PreTrace.tau_s: expected >= dt = 1.0 ms ..., got 0.5``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any
 
 import attrs
 
-from conex.behavior import Behavior
+from conex.behavior import Behavior, describe
 from conex.errors import (
     AmbiguousBehaviorError,
     ConexError,
@@ -49,6 +51,7 @@ from conex.errors import (
 from conex.groups import NeuronGroup, SynapseGroup
 from conex.network import Network
 from conex.registry import Registry, get_registry
+from conex.scheduler import place_behavior
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -95,8 +98,13 @@ def _table(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _behaviors(table: Mapping[str, Any], structural: set[str], where: str, registry: Registry) -> dict[int, Behavior]:
-    """The behaviors of one object: each sub-table of ``table`` that is not a structural key."""
+def _behaviors(
+    table: Mapping[str, Any], structural: set[str], where: str, registry: Registry, places: dict[int, str]
+) -> dict[int, Behavior]:
+    """The behaviors of one object: each sub-table of ``table`` that is not a structural key.
+
+    Each behavior's place in the file is noted in ``places`` (by ``id``), for errors at initialize.
+    """
     result: dict[int, Behavior] = {}
     for key, value in table.items():
         if key in structural:
@@ -106,16 +114,10 @@ def _behaviors(table: Mapping[str, Any], structural: set[str], where: str, regis
         name = spec.pop("behavior", key)
         priority = spec.pop("priority", None)
         behavior = _make_behavior(name, spec, place, registry)
-        if priority is None:
-            priority = type(behavior).priority
-            if priority is None:
-                raise ConfigError(f"{place}: {name} has no default priority; add priority = <int>")
-        if isinstance(priority, bool) or not isinstance(priority, int):
+        places[id(behavior)] = place
+        if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
             raise ConfigError(f"{place}.priority: expected an int, got {_show(priority)}")
-        if priority in result:
-            other = type(result[priority]).__name__
-            raise ConfigError(f"{place}: priority {priority} is already taken by {other}; set priority = <int>")
-        result[int(priority)] = behavior
+        place_behavior(result, behavior, priority, where=place, fix="set priority = <int>", error=ConfigError)
     return result
 
 
@@ -135,9 +137,62 @@ def _make_behavior(name: str, params: dict[str, Any], place: str, registry: Regi
     try:
         return cls(**params)
     except (ParameterError, ParameterTypeError) as exc:
-        if exc.parameter is not None:
-            raise ConfigError(f"{place}.{exc.parameter}: expected {exc.expected}, got {_show(exc.value)}") from None
-        raise ConfigError(f"{place}: {exc}") from None
+        raise _located(place, exc, params) from None
+
+
+def _located(
+    place: str, exc: ParameterError | ParameterTypeError, given: Mapping[str, Any] | None = None
+) -> ConfigError:
+    """``exc`` (a parameter error of the object at ``place``) as a ConfigError pointing at its field.
+
+    The value shown is the one ``given`` in the file for that parameter, where there is one.
+    """
+    if exc.parameter is None:
+        return ConfigError(f"{place}: {exc}")
+    value = given[exc.parameter] if given is not None and exc.parameter in given else exc.value
+    return ConfigError(f"{place}.{exc.parameter}: expected {exc.expected}, got {_show(value)}")
+
+
+def _initialize(net: Network, places: Mapping[int, str]) -> None:
+    """Initialize ``net``; a behavior's parameter error becomes a ConfigError at the field it came from."""
+    try:
+        net.initialize()
+    except (ParameterError, ParameterTypeError) as exc:
+        place = _place_of(net, places, exc)
+        if place is None:
+            raise
+        raise _located(place, exc) from None
+
+
+def _place_of(net: Network, places: Mapping[int, str], exc: ParameterError | ParameterTypeError) -> str | None:
+    """The place of the behavior that raised ``exc``: its class is ``exc.owner``, its host ``exc.where``.
+
+    Where that fits several (one class twice on like-named hosts), the one whose parameter holds the
+    value; None where none or still several fit.
+    """
+    if exc.parameter is None:
+        return None
+    found = [
+        (behavior, places[id(behavior)])
+        for obj in (net, *net.neuron_groups, *net.synapse_groups)
+        if exc.where is None or describe(obj) == exc.where
+        for behavior in obj.behavior.values()
+        if type(behavior).__name__ == exc.owner and id(behavior) in places
+    ]
+    if len(found) > 1:
+        found = [(b, place) for b, place in found if _holds(b, exc.parameter, exc.value)]
+    return found[0][1] if len(found) == 1 else None
+
+
+def _holds(behavior: Behavior, name: str, value: Any) -> bool:
+    """Whether ``behavior.name`` equals ``value`` (values that do not compare to one bool count as unequal)."""
+    if not hasattr(behavior, name):
+        return False
+    mine = getattr(behavior, name)
+    try:
+        return mine is value or bool(mine == value)
+    except (TypeError, ValueError, RuntimeError):
+        return False
 
 
 def _size(value: Any, where: str) -> int | tuple[int, int, int]:
@@ -154,10 +209,13 @@ def build_network(
     device: str | None = None,
     seed: int | None = None,
     registry: Registry | None = None,
+    initialize: bool = False,
 ) -> Network:
-    """Build (not initialize) the network a parsed config describes.
+    """Build the network a parsed config describes, and initialize it when ``initialize``.
 
     ``device`` and ``seed`` override the file's ``[network]`` values (the CLI's ``--device``/``--seed``).
+    Initializing here, rather than with ``net.initialize()`` later, lets a parameter error a behavior
+    raises at initialize (``tau_s`` shorter than ``dt``) point at its field in the file too.
     """
     import torch
 
@@ -172,16 +230,20 @@ def build_network(
     seed = seed if seed is not None else net_table.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ConfigError(f"network.seed: expected an int, got {_show(seed)}")
+    places: dict[int, str] = {}
+    behavior = _behaviors(net_table, _NETWORK_KEYS, "network", registry, places)
     try:
         net = Network(
             dt=net_table.get("dt", 1.0),
             device=device or net_table.get("device", "cpu"),
             dtype=getattr(torch, dtype_name),
             seed=seed,
-            behavior=_behaviors(net_table, _NETWORK_KEYS, "network", registry),
+            behavior=behavior,
             tag=net_table.get("tag"),
             flush_denormal=net_table.get("flush_denormal", False),
         )
+    except (ParameterError, ParameterTypeError) as exc:
+        raise _located("network", exc, net_table) from None
     except (ConexError, TypeError, RuntimeError) as exc:
         raise ConfigError(f"network: {exc}") from None
 
@@ -194,7 +256,7 @@ def build_network(
         groups[key] = NeuronGroup(
             _size(table["size"], f"{where}.size"),
             net,
-            behavior=_behaviors(table, _GROUP_KEYS, where, registry),
+            behavior=_behaviors(table, _GROUP_KEYS, where, registry, places),
             tag=table.get("tag", key),
         )
 
@@ -209,6 +271,12 @@ def build_network(
                 raise ConfigError(f"{where}.{role}: expected the key of a group ({known}), got {_show(name)}")
             ends.append(groups[name])
         SynapseGroup(
-            net, ends[0], ends[1], tag=table.get("tag"), behavior=_behaviors(table, _SYNAPSE_KEYS, where, registry)
+            net,
+            ends[0],
+            ends[1],
+            tag=table.get("tag"),
+            behavior=_behaviors(table, _SYNAPSE_KEYS, where, registry, places),
         )
+    if initialize:
+        _initialize(net, places)
     return net

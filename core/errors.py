@@ -2,6 +2,10 @@
 
 Every message names the object (group tag), the behavior, the parameter, the value and what was
 expected. None of them relies on ``assert``, so validation holds under ``python -O``.
+
+A bad parameter is raised one way: :func:`bad_parameter` (or its method form
+``Behavior.bad_parameter``), so every such error carries the parameter and a config loader can
+point at its place in the file.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ __all__ = [
     "ParameterTypeError",
     "UnknownBehaviorError",
     "bad_parameter",
-    "parameter_message",
 ]
 
 
@@ -27,24 +30,23 @@ class ConexError(ValueError):
     """
 
 
-class ParameterError(ConexError):
-    """A parameter value outside what the behavior accepts (e.g. ``tau_s=0``).
+class _Located:
+    """What :func:`bad_parameter` records: ``owner`` (the behavior's class name), ``parameter``,
+    ``value``, ``expected`` and ``where`` (the host, when raised at initialize)."""
 
-    When raised for one parameter, ``parameter``, ``value`` and ``expected`` say which, so a config
-    loader can point at the place in the file.
-    """
-
+    owner: str | None = None
     parameter: str | None = None
     value: Any = None
     expected: str | None = None
+    where: str | None = None
 
 
-class ParameterTypeError(TypeError):
+class ParameterError(_Located, ConexError):
+    """A parameter value outside what the behavior accepts (e.g. ``tau_s=0``), made by :func:`bad_parameter`."""
+
+
+class ParameterTypeError(_Located, TypeError):
     """A parameter value of the wrong type (e.g. ``tau_s="abc"``); same fields as ParameterError."""
-
-    parameter: str | None = None
-    value: Any = None
-    expected: str | None = None
 
 
 class UnknownBehaviorError(LookupError):
@@ -55,15 +57,16 @@ class AmbiguousBehaviorError(LookupError):
     """Two plugins register the same behavior name; use the qualified ``plugin:Name``."""
 
 
-def parameter_message(owner: str, name: str, value: Any, expected: str) -> str:
-    """The one-line form of a parameter error: ``Owner.name: expected ..., got value``."""
-    return f"{owner}.{name}: expected {expected}, got {value!r}"
-
-
 def bad_parameter(
-    owner: str, name: str, value: Any, expected: str, *, wrong_type: bool = False
+    owner: str, name: str, value: Any, expected: str, *, where: str | None = None, wrong_type: bool = False
 ) -> ParameterError | ParameterTypeError:
-    """The exception for one bad parameter, carrying ``parameter``, ``value`` and ``expected``."""
-    exc = (ParameterTypeError if wrong_type else ParameterError)(parameter_message(owner, name, value, expected))
-    exc.parameter, exc.value, exc.expected = name, value, expected
+    """The exception for one bad parameter ``owner.name``, to ``raise``.
+
+    The message is ``Owner.name: expected ..., got value``, or ``Owner.name on <where>: ...`` when
+    ``where`` names the host (``"synapse input=>exc"``). ``wrong_type`` makes it a
+    :class:`ParameterTypeError` (a ``TypeError``), otherwise a :class:`ParameterError` (a ``ValueError``).
+    """
+    place = f"{owner}.{name}" if where is None else f"{owner}.{name} on {where}"
+    exc = (ParameterTypeError if wrong_type else ParameterError)(f"{place}: expected {expected}, got {value!r}")
+    exc.owner, exc.parameter, exc.value, exc.expected, exc.where = owner, name, value, expected, where
     return exc

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 import attrs
 import torch
 
+from conex.errors import bad_parameter
+
 __all__ = ["FILL_MODES", "FillMode", "fill", "parse_fill"]
 
 Filler = Callable[[torch.Tensor, Sequence[float], "torch.Generator | None"], None]
@@ -76,34 +78,38 @@ class FillMode:
         return t
 
 
-def parse_fill(mode: str | float | int) -> FillMode:
-    """Parse a fill mode; raise ``ValueError`` (with the accepted forms) for anything else."""
+def parse_fill(mode: str | float | int, *, owner: str = "fill", name: str = "mode") -> FillMode:
+    """Parse a fill mode given as parameter ``owner.name``.
+
+    Anything else is a :class:`~conex.ParameterError` (a ``ValueError``) naming ``owner.name`` and
+    the accepted forms, so a behavior can let it through as its own parameter's error.
+    """
     if isinstance(mode, (int, float)) and not isinstance(mode, bool):
         return FillMode("constant", (float(mode),))
     if not isinstance(mode, str):
-        raise ValueError(f"expected {EXPECTED}, got {mode!r}")
+        raise bad_parameter(owner, name, mode, EXPECTED)
     match = _MODE_PATTERN.match(mode)
     if match is None:
         try:
             return FillMode("constant", (float(mode),))
         except ValueError:
-            raise ValueError(f"expected {EXPECTED}, got {mode!r}") from None
-    name, arg_text = match.group(1), match.group(3)
-    if name not in FILL_MODES:
-        raise ValueError(f"expected {EXPECTED}, got {mode!r}")
+            raise bad_parameter(owner, name, mode, EXPECTED) from None
+    filler_name, arg_text = match.group(1), match.group(3)
+    if filler_name not in FILL_MODES:
+        raise bad_parameter(owner, name, mode, EXPECTED)
     args: tuple[float, ...] = ()
     if arg_text is not None and arg_text.strip():
         try:
             parsed = ast.literal_eval(f"({arg_text},)")
         except (ValueError, SyntaxError):
-            raise ValueError(f"expected number arguments in {mode!r}") from None
+            raise bad_parameter(owner, name, mode, "number arguments") from None
         if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in parsed):
-            raise ValueError(f"expected number arguments in {mode!r}")
+            raise bad_parameter(owner, name, mode, "number arguments")
         args = tuple(float(a) for a in parsed)
-    if len(args) not in FILL_MODES[name][1]:
-        counts = " or ".join(str(c) for c in FILL_MODES[name][1])
-        raise ValueError(f"expected {counts} arguments for {name!r}, got {mode!r}")
-    return FillMode(name, args)
+    counts = FILL_MODES[filler_name][1]
+    if len(args) not in counts:
+        raise bad_parameter(owner, name, mode, f"{' or '.join(str(c) for c in counts)} arguments for {filler_name!r}")
+    return FillMode(filler_name, args)
 
 
 def fill(

@@ -1,7 +1,7 @@
 """Network objects: the things behaviors attach to.
 
 Groups are plain attribute bags: behaviors and users set whatever state they need on them
-(``neurons.v = ...``), as in PymoNNtorch. The attributes behaviors share are fixed by the SPEC
+(``neurons.v = ...``), as in PymoNNtorch. The attributes behaviors share have fixed names
 (``spikes``, ``v``, ``I``, ``weights``, ``pre_trace``...).
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from conex.errors import ConexError
+from conex.errors import ConexError, bad_parameter
 from conex.fill import fill
 from conex.scheduler import BehaviorSpec, normalize_behaviors
 
@@ -66,8 +66,9 @@ class NetworkObject:
 
 
 def _shape_of(size: Size) -> tuple[int, int, int]:
+    expected = "an int or (depth, height, width)"
     if isinstance(size, bool):
-        raise TypeError(f"NeuronGroup size must be an int or (depth, height, width), got {size!r}")
+        raise bad_parameter("NeuronGroup", "size", size, expected, wrong_type=True)
     if isinstance(size, int):
         shape = (1, 1, size)
     elif (
@@ -77,9 +78,9 @@ def _shape_of(size: Size) -> tuple[int, int, int]:
     ):
         shape = (size[0], size[1], size[2])
     else:
-        raise TypeError(f"NeuronGroup size must be an int or (depth, height, width), got {size!r}")
+        raise bad_parameter("NeuronGroup", "size", size, expected, wrong_type=True)
     if min(shape) < 1:
-        raise ConexError(f"NeuronGroup size must be positive, got {size!r}")
+        raise bad_parameter("NeuronGroup", "size", size, "positive sizes")
     return shape
 
 
@@ -136,7 +137,7 @@ class SynapseGroup(NetworkObject):
     ) -> None:
         for role, group in (("src", src), ("dst", dst)):
             if not isinstance(group, NeuronGroup):
-                raise TypeError(f"SynapseGroup {role} must be a NeuronGroup, got {group!r}")
+                raise bad_parameter("SynapseGroup", role, group, "a NeuronGroup", wrong_type=True)
             if group.network is not net:
                 raise ConexError(f"SynapseGroup {role} {group.label()} belongs to another network")
         self.src, self.dst = src, dst

@@ -1,6 +1,6 @@
 """The main job: run a network file for N steps, watch it, summarize, save, checkpoint, resume.
 
-This is what ``conex run`` does. It only reads the attributes the SPEC fixes (``spikes`` on groups,
+This is what ``conex run`` does. It only reads the attributes conex fixes (``spikes`` on groups,
 ``weights`` on synapses) and, from any behavior that has one, a ``recorded()`` method returning
 ``{name: tensor}`` (the std plugin's recorders do).
 """
@@ -24,7 +24,7 @@ from conex.errors import ConexError
 from conex.network import Network
 from conex.registry import get_registry
 
-__all__ = ["Run", "SpikeMonitor", "resume_run", "start_run"]
+__all__ = ["Run", "SpikeMonitor", "prepare_out", "resume_run", "start_run"]
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "network.toml"
@@ -173,7 +173,8 @@ def _plugin_versions() -> dict[str, str | None]:
     return {p.name: p.version for p in get_registry().plugins}
 
 
-def _prepare_out(out: Path, overwrite: bool) -> None:
+def prepare_out(out: Path, overwrite: bool) -> None:
+    """Make the results folder ``out``; one that exists and is not empty is an error unless ``overwrite``."""
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise ConexError(f"{out} exists and is not empty: choose another --out, or pass --overwrite")
     out.mkdir(parents=True, exist_ok=True)
@@ -194,9 +195,8 @@ def start_run(
     except FileNotFoundError:
         raise ConfigError(f"{config_path}: no such file") from None
     config = parse_config(text, source=str(config_path))
-    net = build_network(config, device=device, seed=seed)
-    net.initialize()
-    _prepare_out(out, overwrite)
+    net = build_network(config, device=device, seed=seed, initialize=True)
+    prepare_out(out, overwrite)
     (out / CONFIG).write_text(text, encoding="utf-8")
     return Run(net, text, out, SpikeMonitor(net), target=steps)
 
@@ -208,8 +208,8 @@ def resume_run(out: Path, *, steps: int | None = None, device: str | None = None
     """
     payload = load_checkpoint(out / CHECKPOINT)
     state = payload["state"]
-    net = build_network(parse_config(payload["config"], source=f"{out / CHECKPOINT}:config"), device=device)
-    net.initialize()
+    config = parse_config(payload["config"], source=f"{out / CHECKPOINT}:config")
+    net = build_network(config, device=device, initialize=True)
     restore_state(net, state)
     monitor = SpikeMonitor(net)
     monitor.load(payload["monitor"])

@@ -17,7 +17,14 @@ from conex.behavior import Behavior, describe
 from conex.errors import ConexError
 from conex.table import format_table
 
-__all__ = ["BehaviorSpec", "ScheduleSummary", "ScheduledBehavior", "build_schedule", "normalize_behaviors"]
+__all__ = [
+    "BehaviorSpec",
+    "ScheduleSummary",
+    "ScheduledBehavior",
+    "build_schedule",
+    "normalize_behaviors",
+    "place_behavior",
+]
 
 BehaviorSpec = Mapping[int, Behavior] | Sequence[Behavior] | None
 
@@ -32,6 +39,38 @@ class ScheduledBehavior:
     behavior: Behavior
 
 
+def place_behavior(
+    placed: dict[Any, Behavior],
+    behavior: Any,
+    priority: Any = None,
+    *,
+    where: str,
+    fix: str,
+    error: type[ConexError] = ConexError,
+) -> None:
+    """Put ``behavior`` into ``placed`` at ``priority``, or at its class's default priority when that is None.
+
+    Every message starts with ``where`` (a host's label, a place in a network file) and names the
+    behavior; ``fix`` says what to do instead (``"set priority = <int>"``). A behavior class without a
+    default priority, or a priority already taken, raises ``error``; a non-behavior or a priority that
+    is not a number, TypeError.
+    """
+    if not isinstance(behavior, Behavior):
+        raise TypeError(f"{where}: behavior at priority {priority!r} must be a conex Behavior, got {behavior!r}")
+    name = type(behavior).__name__
+    if priority is None:
+        default = type(behavior).priority
+        if default is None:
+            raise error(f"{where}: {name} has no default priority; {fix}")
+        priority = int(default)
+    elif isinstance(priority, bool) or not isinstance(priority, (int, float)):
+        raise TypeError(f"{where}: priority of {name} must be a number, got {priority!r}")
+    if priority in placed:
+        other = type(placed[priority]).__name__
+        raise error(f"{where}: priority {priority} of {name} is already taken by {other}; {fix}")
+    placed[priority] = behavior
+
+
 def normalize_behaviors(host_label: str, spec: BehaviorSpec) -> dict[int, Behavior]:
     """Turn a ``{priority: behavior}`` dict or a list of behaviors into a priority dict.
 
@@ -43,31 +82,14 @@ def normalize_behaviors(host_label: str, spec: BehaviorSpec) -> dict[int, Behavi
     if isinstance(spec, Mapping):
         items = list(spec.items())
     elif isinstance(spec, Iterable) and not isinstance(spec, (str, bytes)):
-        items = []
-        for behavior in spec:
-            default = getattr(type(behavior), "priority", None)
-            if default is None:
-                raise ConexError(
-                    f"{type(behavior).__name__} on {host_label} has no default priority: "
-                    "pass behaviors as a {priority: behavior} dict"
-                )
-            items.append((int(default), behavior))
+        items = [(None, behavior) for behavior in spec]
     else:
         raise TypeError(f"{host_label}: behavior must be a dict {{priority: Behavior}} or a list, got {spec!r}")
     result: dict[int, Behavior] = {}
     for priority, behavior in items:
-        if not isinstance(behavior, Behavior):
-            raise TypeError(
-                f"{host_label}: behavior at priority {priority!r} must be a conex Behavior, got {behavior!r}"
-            )
-        if isinstance(priority, bool) or not isinstance(priority, (int, float)):
-            raise TypeError(f"{host_label}: priority of {type(behavior).__name__} must be a number, got {priority!r}")
-        if priority in result:
-            raise ConexError(
-                f"{host_label}: {type(result[priority]).__name__} and {type(behavior).__name__} both have "
-                f"priority {priority}: pass behaviors as a {{priority: behavior}} dict with distinct keys"
-            )
-        result[priority] = behavior
+        place_behavior(
+            result, behavior, priority, where=host_label, fix="pass behaviors as a {priority: behavior} dict"
+        )
     return result
 
 

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 
 from conex import ConexError, Network, Phase
 from conex.config import build_network, parse_config
+from conex.runner import prepare_out
 from conex.table import format_table
 
 __all__ = [
@@ -192,8 +193,7 @@ class DigitsNetwork:
     def build(cls, neurons: int | None = None, seed: int | None = None) -> DigitsNetwork:
         """The packaged network with ``neurons`` excitatory neurons, seeded with ``seed``, initialized."""
         _, config = network_config(neurons)
-        net = build_network(config, seed=seed)
-        net.initialize()
+        net = build_network(config, seed=seed, initialize=True)
         return cls(net)
 
     def set_learning(self, on: bool) -> None:
@@ -207,25 +207,12 @@ class DigitsNetwork:
                     behavior.behavior_enabled = on
 
     def rest(self) -> None:
-        """Forget the previous image: voltages to ``v_rest``; spike histories, caught spikes and traces to 0.
+        """Forget the previous image with ``net.reset()``: voltages to rest; spikes, currents and traces to 0.
 
-        This replaces Diehl & Cook's 150 ms of silence between images at no simulation cost.
+        The weights and thresholds learned so far stay. This replaces Diehl & Cook's 150 ms of silence
+        between images at no simulation cost.
         """
-        for group in self.net.neuron_groups:
-            if isinstance(getattr(group, "v", None), torch.Tensor):
-                group.v.fill_(group.v_rest)
-            if isinstance(getattr(group, "trace", None), torch.Tensor):
-                group.trace.zero_()
-            axon = getattr(group, "axon", None)
-            if axon is not None:
-                axon.spike_history.zero_()
-                if axon.trace_history is not None:
-                    axon.trace_history.zero_()
-        for synapse in self.net.synapse_groups:
-            for name in ("pre_spike", "post_spike", "pre_trace", "post_trace"):
-                value = getattr(synapse, name, None)
-                if isinstance(value, torch.Tensor):
-                    value.zero_()
+        self.net.reset()
 
     def present(self, image: torch.Tensor, steps: int, min_spikes: int = 1) -> torch.Tensor:
         """Show ``image`` (64 intensities in [0, 1]) for ``steps`` iterations; return ``(exc.size,)`` spike counts.
@@ -367,12 +354,6 @@ def run_digits(
     )
 
 
-def _prepare_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ConexError(f"{out} exists and is not empty: choose another --out, or pass --overwrite")
-    out.mkdir(parents=True, exist_ok=True)
-
-
 def save_fields(model: DigitsNetwork, assignments: torch.Tensor, path: Path, title: str | None = None) -> Path:
     """The learned receptive fields as one PNG: each neuron's 8x8 input weights, sorted by assigned label."""
     try:
@@ -399,7 +380,7 @@ def save_fields(model: DigitsNetwork, assignments: torch.Tensor, path: Path, tit
 
 def save_results(result: DigitsResult, out: Path, *, overwrite: bool = False) -> list[Path]:
     """Write ``fields.png``, ``results.json``, ``weights.pt`` (weights, thresholds, labels) and ``network.toml``."""
-    _prepare_out(out, overwrite)
+    prepare_out(out, overwrite)
     model = result.network
     text, _ = network_config()
     note = f"# conex demo digits built this network with [groups.exc] size = {result.neurons}, seed = {result.seed}\n"
@@ -505,7 +486,7 @@ def digits_command(
     """
     started = time.perf_counter()
     try:
-        _prepare_out(out, overwrite)  # before training, not after it
+        prepare_out(out, overwrite)  # before training, not after it
     except ConexError as exc:
         raise click.ClickException(str(exc)) from None
     data = load_digits_split()

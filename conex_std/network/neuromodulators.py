@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conex import Behavior, ParameterTypeError, Phase, gt, param
-from conex.errors import parameter_message
+from conex import Behavior, Phase, gt, param
 from conex_std.network.hosts import require_network
 
 __all__ = ["Dopamine", "Payoff"]
@@ -19,6 +18,7 @@ class Payoff(Behavior):
     when a function is given; otherwise it keeps whatever value it has, so it can be set from
     outside between iterations (``net.payoff = 1.0``) or by a subclass that overrides
     ``forward``, as in CoNeX. It runs at priority 100, before :class:`Dopamine` reads it.
+    ``Network.reset`` sets it back to ``initial_payoff``: one trial's reward is not the next one's.
     """
 
     priority = Phase.PAYOFF
@@ -31,10 +31,13 @@ class Payoff(Behavior):
     def validate(self) -> None:
         if self.function is not None and not callable(self.function):
             expected = "a callable network -> float, or None"
-            raise ParameterTypeError(parameter_message(type(self).__name__, "function", self.function, expected))
+            raise self.bad_parameter("function", self.function, expected, wrong_type=True)
 
     def initialize(self, network: Any) -> None:
         require_network(self, network)
+        network.payoff = self.initial_payoff
+
+    def reset(self, network: Any) -> None:
         network.payoff = self.initial_payoff
 
     def forward(self, network: Any) -> None:
@@ -49,6 +52,7 @@ class Dopamine(Behavior):
     (it does not scale with ``dt``). The concentration starts at
     ``initial_dopamine_concentration``, or at the initial payoff when that is None. Needs a
     :class:`Payoff` on the network; R-STDP reads ``network.dopamine_concentration``.
+    ``Network.reset`` sets the concentration back to the value it started at.
     """
 
     priority = Phase.NEUROMODULATOR
@@ -65,7 +69,10 @@ class Dopamine(Behavior):
             raise self.error(network, "needs network.payoff, which Payoff provides: add a Payoff to the network")
         network.tau_dopamine = self.tau_dopamine
         initial = self.initial_dopamine_concentration
-        network.dopamine_concentration = network.payoff if initial is None else initial
+        self._initial = network.dopamine_concentration = network.payoff if initial is None else initial
+
+    def reset(self, network: Any) -> None:
+        network.dopamine_concentration = self._initial
 
     def forward(self, network: Any) -> None:
         concentration = network.dopamine_concentration

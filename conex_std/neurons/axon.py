@@ -7,7 +7,6 @@ from typing import Any
 import torch
 
 from conex import Behavior, Phase, ge, param
-from conex.errors import bad_parameter
 
 __all__ = ["NeuronAxon"]
 
@@ -23,6 +22,7 @@ class NeuronAxon(Behavior):
 
     With ``have_trace`` (by default: when the group has a ``trace``, e.g. from :class:`SpikeTrace`, which
     runs before the axon) ``neurons.trace`` is kept the same way and served by :meth:`get_spike_trace`.
+    ``Network.reset`` clears both histories, in place (the rows served with ``max_delay == 1`` stay valid).
 
     The ``*_min_delay`` parameters are CoNeX's: the smallest source delay of the group's efferent
     Proximal/Distal/Apical synapses, for code that wants it; :meth:`update_min_delay` recomputes them
@@ -44,7 +44,7 @@ class NeuronAxon(Behavior):
         for kind in DENDRITES:
             name = f"{kind.lower()}_min_delay"
             if getattr(self, name) >= self.max_delay:
-                raise bad_parameter(type(self).__name__, name, getattr(self, name), f"< max_delay = {self.max_delay}")
+                raise self.bad_parameter(name, getattr(self, name), f"< max_delay = {self.max_delay}")
 
     def initialize(self, neurons: Any) -> None:
         device = neurons.network.device
@@ -61,6 +61,12 @@ class NeuronAxon(Behavior):
         self._spike_row = self.spike_history.select(0, 0)
         self._trace_row = None if self.trace_history is None else self.trace_history.select(0, 0)
         neurons.axon = self
+
+    def reset(self, neurons: Any) -> None:
+        self.spike_history.zero_()
+        if self.trace_history is not None:
+            self.trace_history.zero_()
+        self._head = 0
 
     def _read(self, history: torch.Tensor, delay: torch.Tensor) -> torch.Tensor:
         rows = torch.remainder(self._head - delay, self.max_delay)

@@ -7,7 +7,6 @@ from typing import Any
 import torch
 
 from conex import Behavior, Phase, ge, gt, param
-from conex.errors import bad_parameter
 from conex_std.synapses.specs import check_delays
 
 __all__ = ["SimpleDendriteStructure", "SimpleDendriteComputation"]
@@ -24,7 +23,8 @@ class SimpleDendriteStructure(Behavior):
     iterations of pending input (delays must be smaller); 0 switches that dendrite off (its current
     stays 0, and a synapse tagged for it is an error); a dendrite without synapses keeps a zero
     current. The ``*_min_delay`` parameters are CoNeX's: the smallest ``dst_delay`` of each kind, for
-    code that wants it; :meth:`update_min_delay` recomputes them from the synapses.
+    code that wants it; :meth:`update_min_delay` recomputes them from the synapses. ``Network.reset``
+    drops the pending input and zeroes the three currents.
     """
 
     priority = Phase.DENDRITE_STRUCTURE
@@ -49,8 +49,7 @@ class SimpleDendriteStructure(Behavior):
         self.min_delays = {"Proximal": self.proximal_min_delay, "Distal": self.distal_min_delay, "Apical": apical_min}
         for kind in DENDRITES:
             if self.max_delays[kind] and self.min_delays[kind] >= self.max_delays[kind]:
-                raise bad_parameter(
-                    type(self).__name__,
+                raise self.bad_parameter(
                     f"{kind.lower()}_min_delay",
                     self.min_delays[kind],
                     f"< {kind}_max_delay = {self.max_delays[kind]}",
@@ -59,20 +58,20 @@ class SimpleDendriteStructure(Behavior):
     def initialize(self, neurons: Any) -> None:
         net = neurons.network
         self._columns = torch.arange(neurons.size, device=net.device)
-        self._buffers: dict[str, torch.Tensor] = {}
+        self._pending: dict[str, torch.Tensor] = {}
         for kind in DENDRITES:
             length = self.max_delays[kind]
             synapses = neurons.afferent_synapses.get(kind, [])
             if synapses and not length:
-                raise self.parameter_error(
-                    neurons, f"{kind}_max_delay", 0, f">= 1: {synapses[0].label()} is tagged {kind}"
+                raise self.bad_parameter(
+                    f"{kind}_max_delay", 0, f">= 1: {synapses[0].label()} is tagged {kind}", host=neurons
                 )
             for synapse in synapses:
                 if not isinstance(getattr(synapse, "I", None), torch.Tensor):
                     raise self.error(neurons, f"{kind} {synapse.label()} has no current I: give it a dendritic input")
                 check_delays(self, synapse, "dst_delay", neurons.size, length, f"{kind}_max_delay of {neurons.label()}")
             if length > 1 and synapses:
-                self._buffers[kind] = torch.zeros((length, neurons.size), dtype=net.def_dtype, device=net.device)
+                self._pending[kind] = torch.zeros((length, neurons.size), dtype=net.def_dtype, device=net.device)
             setattr(neurons, f"I_{kind.lower()}", neurons.vector())
         # a one-iteration buffer delays nothing (every dst_delay is 0): its input is the currents' sum
         self._summed = tuple(
@@ -80,6 +79,13 @@ class SimpleDendriteStructure(Behavior):
             for kind in DENDRITES
             if self.max_delays[kind] == 1 and neurons.afferent_synapses.get(kind)
         )
+        self._step = 0
+
+    def reset(self, neurons: Any) -> None:
+        for kind in DENDRITES:
+            getattr(neurons, f"I_{kind.lower()}").zero_()
+        for buffer in self._pending.values():
+            buffer.zero_()
         self._step = 0
 
     def update_min_delay(self, neurons: Any) -> None:
@@ -99,7 +105,7 @@ class SimpleDendriteStructure(Behavior):
             else:
                 total.copy_(first.I)
         size = neurons.size
-        for kind, buffer in self._buffers.items():
+        for kind, buffer in self._pending.items():
             length = buffer.shape[0]
             now = self._step % length
             flat = buffer.view(-1)
@@ -108,7 +114,7 @@ class SimpleDendriteStructure(Behavior):
                 flat.index_add_(0, slots.mul_(size).add_(self._columns), synapse.I)
             getattr(neurons, f"I_{kind.lower()}").copy_(buffer[now])
             buffer[now].zero_()
-        if self._buffers:  # a plain attribute write on a torch Module costs microseconds: only when used
+        if self._pending:  # a plain attribute write on a torch Module costs microseconds: only when used
             self._step += 1
 
 
@@ -124,7 +130,7 @@ class SimpleDendriteComputation(Behavior):
 
     Apical and distal input only prime a neuron: at most they push ``v`` towards the fraction
     ``provocativeness`` of the way from rest to threshold (``tau``, ``R`` default to 1 when the group
-    has none). A ``None`` provocativeness ignores that dendrite.
+    has none). A ``None`` provocativeness ignores that dendrite. ``Network.reset`` zeroes ``I``.
     """
 
     priority = Phase.DENDRITE_COMPUTATION
@@ -144,9 +150,12 @@ class SimpleDendriteComputation(Behavior):
         self.requires = ("I_proximal", "I_distal", "I_apical") + (("v", "v_rest", "threshold") if self._priming else ())
         dt = neurons.network.dt
         if self.I_tau is not None and self.I_tau < dt:
-            raise self.parameter_error(neurons, "I_tau", self.I_tau, f">= dt = {dt} ms (a shorter one oscillates)")
+            raise self.bad_parameter("I_tau", self.I_tau, f">= dt = {dt} ms (a shorter one oscillates)", host=neurons)
         self._keep = None if self.I_tau is None else 1.0 - dt / self.I_tau
         neurons.I = neurons.vector()
+
+    def reset(self, neurons: Any) -> None:
+        neurons.I.zero_()
 
     def forward(self, neurons: Any) -> None:
         current = neurons.I

@@ -6,8 +6,7 @@ from typing import Any
 
 import torch
 
-from conex import Behavior, ParameterError, Phase, gt, param
-from conex.errors import parameter_message
+from conex import Behavior, Phase, gt, param
 from conex_std.neurons.vectors import neuron_vector
 
 __all__ = ["LIF"]
@@ -23,6 +22,8 @@ class LIF(Behavior):
     ``I`` (zeros, unless a dendrite behavior already made it), ``threshold`` as a ``(size,)``
     tensor that homeostasis behaviors may move, and the floats ``R``, ``tau``, ``v_rest`` and
     ``v_reset``; each step reads them back from the group, so changing ``neurons.tau`` takes effect.
+    ``Network.reset`` puts ``v`` and ``spikes`` back to these initial values; ``threshold`` (which
+    homeostasis moves) and ``I`` (a dendrite's, or the drive a user sets) stay.
 
     Shape: ``v``, ``I``, ``threshold``: ``(size,)`` floats; ``spikes``: ``(size,)`` bool.
     """
@@ -41,8 +42,7 @@ class LIF(Behavior):
 
     def validate(self) -> None:
         if not self.threshold > self.v_reset:
-            expected = f"a float > v_reset ({self.v_reset})"
-            raise ParameterError(parameter_message(type(self).__name__, "threshold", self.threshold, expected))
+            raise self.bad_parameter("threshold", self.threshold, f"a float > v_reset ({self.v_reset})")
 
     def initialize(self, neurons: Any) -> None:
         neurons.R, neurons.tau = self.R, self.tau
@@ -55,6 +55,11 @@ class LIF(Behavior):
             neurons.spikes = neuron_vector(self, neurons, "init_s", self.init_s, dtype=torch.bool)
         if getattr(neurons, "I", None) is None:
             neurons.I = neurons.vector(0)
+        self._initial_v, self._initial_spikes = neurons.v.clone(), neurons.spikes.clone()
+
+    def reset(self, neurons: Any) -> None:
+        neurons.v.copy_(self._initial_v)
+        neurons.spikes = self._initial_spikes.clone()  # a new tensor, as Fire makes every iteration
 
     def forward(self, neurons: Any) -> None:
         net = neurons.network

@@ -58,13 +58,14 @@ class KWTA(Behavior):
             self._shape: tuple[int, ...] = (neurons.size,)
             self._dim = 0
         elif self.dimension > 2:
-            raise self.parameter_error(neurons, "dimension", self.dimension, "0, 1, 2 (depth, height, width) or None")
+            expected = "0, 1, 2 (depth, height, width) or None"
+            raise self.bad_parameter("dimension", self.dimension, expected, host=neurons)
         else:
             self._shape, self._dim = neurons.shape, self.dimension
         length = self._shape[self._dim]
         if self.k > length:
             where = "neurons in the group" if self.dimension is None else f"neurons along dimension {self.dimension}"
-            raise self.parameter_error(neurons, "k", self.k, f"<= {length} ({where})")
+            raise self.bad_parameter("k", self.k, f"<= {length} ({where})", host=neurons)
         self._winners = torch.zeros(self._shape, dtype=torch.bool, device=neurons.network.device)
 
     def forward(self, neurons: Any) -> None:

@@ -10,8 +10,7 @@ from typing import Any
 
 import torch
 
-from conex import Behavior, ParameterError, Phase, ge, gt, param
-from conex.errors import parameter_message
+from conex import Behavior, Phase, ge, gt, param
 from conex_std.neurons.vectors import neuron_vector
 from conex_std.spikes import as_numbers
 
@@ -26,7 +25,7 @@ class AdaptiveThreshold(Behavior):
     ``threshold`` tensor, so ``neurons.threshold`` always holds the base threshold plus ``theta``
     (plus any other homeostasis). ``neurons.theta`` exposes the offset; to reuse a trained one,
     pass it as ``init_theta`` (and disable the behavior to keep it fixed, as Diehl & Cook do
-    when testing).
+    when testing). ``Network.reset`` keeps ``theta``: it is learned.
 
     Shape: ``theta``: ``(size,)`` float.
     """
@@ -63,6 +62,8 @@ class ActivityBaseHomeostasis(Behavior):
     each window (iterations that are multiples of ``window_size``)
     ``threshold += updating_rate * activity``, the activity restarts from zero and
     ``updating_rate *= decay_rate``: busy neurons get harder to fire, quiet ones easier.
+    ``Network.reset`` keeps the activity and the rate: homeostasis spans trials, and its windows
+    follow ``network.iteration``, which a reset does not touch.
     """
 
     priority = Phase.HOMEOSTASIS
@@ -77,7 +78,7 @@ class ActivityBaseHomeostasis(Behavior):
     def validate(self) -> None:
         if not self.activity_rate < self.window_size:
             expected = f"a float < window_size ({self.window_size})"
-            raise ParameterError(parameter_message(type(self).__name__, "activity_rate", self.activity_rate, expected))
+            raise self.bad_parameter("activity_rate", self.activity_rate, expected)
 
     def initialize(self, neurons: Any) -> None:
         self._penalty = -self.activity_rate / (self.window_size - self.activity_rate)

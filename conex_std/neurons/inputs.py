@@ -13,7 +13,10 @@ __all__ = ["PoissonInput", "SpikeTrainInput"]
 
 
 class SpikeTrainInput(Behavior):
-    """Replays a given spike train: in iteration ``t`` the group's ``spikes`` are row ``t - 1``.
+    """Replays a given spike train: in the ``n``-th iteration the group's ``spikes`` are row ``n - 1``.
+
+    Iterations count from the initialize or from the last ``Network.reset``, so each trial replays the
+    train from its first row, whatever ``network.iteration`` says.
 
     Args:
         spikes: ``(T, size)`` tensor of spikes (bool or 0/1), one row per iteration.
@@ -30,13 +33,18 @@ class SpikeTrainInput(Behavior):
     def initialize(self, neurons: Any) -> None:
         train = torch.as_tensor(self.spikes)
         if train.dim() != 2 or train.shape[1] != neurons.size:
-            raise self.parameter_error(neurons, "spikes", tuple(train.shape), f"a (T, {neurons.size}) tensor")
+            raise self.bad_parameter("spikes", tuple(train.shape), f"a (T, {neurons.size}) tensor", host=neurons)
         self._train = train.to(device=neurons.network.device, dtype=torch.bool)
         self._silent = torch.zeros(neurons.size, dtype=torch.bool, device=neurons.network.device)
         neurons.spikes = self._silent.clone()
+        self._start = neurons.network.iteration
+
+    def reset(self, neurons: Any) -> None:
+        neurons.spikes = self._silent.clone()
+        self._start = neurons.network.iteration
 
     def forward(self, neurons: Any) -> None:
-        row = neurons.network.iteration - 1
+        row = neurons.network.iteration - self._start - 1
         if self.loop:
             row %= self._train.shape[0]
         neurons.spikes = self._train[row] if row < self._train.shape[0] else self._silent
@@ -50,7 +58,8 @@ class PoissonInput(Behavior):
     stimulus by assigning ``group.intensity = x`` (a tensor, array or number with ``size``
     elements in any layout, e.g. a 28x28 image for a 784-neuron group); it is checked and
     converted to a ``(size,)`` tensor at the next iteration. In-place edits of ``group.intensity``
-    take effect too, but are not checked.
+    take effect too, but are not checked. ``Network.reset`` clears the spikes and keeps the
+    intensity: it is the stimulus the user sets, not state the network evolves.
 
     Example: MNIST pixels in [0, 255] with ``scale=0.25`` give Diehl & Cook's rates up to 63.75 Hz.
     """
@@ -73,18 +82,22 @@ class PoissonInput(Behavior):
         intensity = neuron_vector(self, neurons, "intensity", value)
         low = float(intensity.min()) if intensity.numel() else 0.0
         if not low >= 0:
-            raise self.parameter_error(neurons, "intensity", low, "values >= 0 (a rate in Hz is intensity * scale)")
+            expected = "values >= 0 (a rate in Hz is intensity * scale)"
+            raise self.bad_parameter("intensity", low, expected, host=neurons)
         top_rate = float(intensity.max()) * self.scale
         if top_rate * neurons.network.dt / 1000.0 > 1.0:
             limit = 1000.0 / neurons.network.dt
-            raise self.parameter_error(
-                neurons,
+            raise self.bad_parameter(
                 "intensity",
                 f"max rate {top_rate} Hz",
                 f"rates <= {limit} Hz (one spike per {neurons.network.dt} ms step)",
+                host=neurons,
             )
         self._checked = intensity
         return intensity
+
+    def reset(self, neurons: Any) -> None:
+        neurons.spikes = neurons.vector(0, dtype=torch.bool)
 
     def forward(self, neurons: Any) -> None:
         if neurons.intensity is not self._checked:

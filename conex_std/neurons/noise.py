@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conex import Behavior, ParameterError, Phase, param
+from conex import Behavior, Phase, param
 from conex.fill import parse_fill
 
 __all__ = ["InherentNoise"]
@@ -26,10 +26,7 @@ class InherentNoise(Behavior):
     offset: float = param(0.0, unit="mV", doc="constant added each iteration")
 
     def validate(self) -> None:
-        try:
-            self._mode = parse_fill(self.mode)
-        except ValueError as exc:
-            raise ParameterError(f"{type(self).__name__}.mode: {exc}") from None
+        self._mode = parse_fill(self.mode, owner=type(self).__name__, name="mode")
 
     def initialize(self, neurons: Any) -> None:
         self._noise = neurons.vector(0)

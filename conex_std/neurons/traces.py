@@ -14,7 +14,7 @@ class SpikeTrace(Behavior):
     """The group's spike trace: ``trace += spike_scale * spikes``, then ``trace -= trace / tau_s * dt``.
 
     Runs after firing (priority 360), so ``neurons.trace`` includes this iteration's spikes; a
-    :class:`NeuronAxon` with history can then carry it to delayed synapses.
+    :class:`NeuronAxon` with history can then carry it to delayed synapses. ``Network.reset`` zeroes it.
 
     Shape: ``trace``: ``(size,)`` float.
     """
@@ -29,6 +29,9 @@ class SpikeTrace(Behavior):
 
     def initialize(self, neurons: Any) -> None:
         neurons.trace = neurons.vector(0)
+
+    def reset(self, neurons: Any) -> None:
+        neurons.trace.zero_()
 
     def forward(self, neurons: Any) -> None:
         trace = neurons.trace

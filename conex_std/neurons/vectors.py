@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from conex import Behavior, ParameterError
+from conex.fill import parse_fill
 
 __all__ = ["neuron_vector"]
 
@@ -23,17 +24,17 @@ def neuron_vector(
     """
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         try:
-            return neurons.vector(value, dtype=dtype)
-        except ValueError as exc:
-            raise ParameterError(f"{type(behavior).__name__} on {neurons.label()}: parameter {name}: {exc}") from None
+            mode = parse_fill(value)
+        except ParameterError as exc:
+            raise behavior.bad_parameter(name, value, str(exc.expected), host=neurons) from None
+        return neurons.vector(mode, dtype=dtype)
     try:
         tensor = torch.as_tensor(value)
     except (TypeError, ValueError, RuntimeError):
         tensor = None
     if tensor is None or tensor.numel() != neurons.size:
         shape = "?" if tensor is None else tuple(tensor.shape)
-        raise behavior.parameter_error(
-            neurons, name, f"{type(value).__name__} of shape {shape}", f"a number, a fill mode or {neurons.size} values"
-        )
+        got = f"{type(value).__name__} of shape {shape}"
+        raise behavior.bad_parameter(name, got, f"a number, a fill mode or {neurons.size} values", host=neurons)
     net = neurons.network
     return tensor.reshape(-1).to(device=net.device, dtype=dtype or net.def_dtype).clone()

@@ -19,6 +19,8 @@ check              what it asserts
 ``deterministic``  two runs with one seed are bit-identical, and the global torch RNG is untouched
 ``independent``    two instances share no mutable default, no tensor storage and no class-level
                    state: running two side by side gives what running one alone gives
+``resets``         ``Network.reset`` right after initialize changes nothing, after a run a second
+                   reset changes nothing more, and a reset draws no random numbers
 =================  ===========================================================================
 
 :func:`missing_entries` / :func:`assert_complete` compare a database with what a plugin registers,
@@ -39,7 +41,8 @@ import torch
 from conex.behavior import Behavior, _accepted_types, _resolved_hints
 from conex.errors import ParameterError, ParameterTypeError
 from conex.registry import Registry, get_registry
-from conex.testing.hosts import HostSpec, NetworkHost, NeuronHost, SynapseHost, behavior_state, build
+from conex.state import tensors_in
+from conex.testing.hosts import Built, HostSpec, NetworkHost, NeuronHost, SynapseHost, behavior_state, build
 
 __all__ = [
     "CHECKS",
@@ -54,6 +57,7 @@ __all__ = [
     "check_device_dtype",
     "check_independent",
     "check_repr",
+    "check_resets",
     "check_validates",
     "conformance_cases",
     "conformance_suite",
@@ -190,18 +194,29 @@ def _refused_value(meta_check: Any, simple: tuple[type, ...]) -> Any:
     return None
 
 
-def _expect_refusal(cls: type, kwargs: Mapping[str, Any], error: type[BaseException], words: Sequence[str]) -> None:
+def _expect_refusal(
+    cls: type,
+    kwargs: Mapping[str, Any],
+    error: type[BaseException],
+    words: Sequence[str],
+    host: HostSpec | None = None,
+    priority: float | None = None,
+) -> None:
+    """Constructing ``cls(**kwargs)`` (or with ``host``, initializing it there) raises ``error`` naming ``words``."""
+    what = f"{dict(kwargs)!r}" if host is None else f"{dict(kwargs)!r} on {host!r} at initialize"
     try:
-        cls(**kwargs)
+        behavior = cls(**kwargs)
+        if host is not None:
+            build(behavior, host, priority=priority)
     except error as exc:
         message = str(exc)
         missing = [w for w in words if w not in message]
         if missing:
             raise _fail(cls, "validates", f"the message {message!r} does not name {', '.join(missing)}") from exc
     except Exception as exc:
-        raise _fail(cls, "validates", f"{dict(kwargs)!r} raised {exc!r}, expected {error.__name__}") from exc
+        raise _fail(cls, "validates", f"{what} raised {exc!r}, expected {error.__name__}") from exc
     else:
-        raise _fail(cls, "validates", f"{dict(kwargs)!r} was accepted, expected {error.__name__}")
+        raise _fail(cls, "validates", f"{what} was accepted, expected {error.__name__}")
 
 
 def check_validates(entry: ConformanceEntry, cls: type[Behavior]) -> None:
@@ -222,19 +237,8 @@ def check_validates(entry: ConformanceEntry, cls: type[Behavior]) -> None:
             _expect_refusal(cls, {**entry.kwargs, field.name: refused}, ParameterError, words)
     for case in entry.invalid:
         kwargs = {**entry.kwargs, **case.kwargs}
-        if case.at == "construct":
-            _expect_refusal(cls, kwargs, case.error, (case.match,) if case.match else ())
-            continue
-        host = case.host or entry.host_spec(cls)
-        try:
-            build(cls(**kwargs), host, priority=entry.priority)
-        except case.error as exc:
-            if case.match not in str(exc):
-                raise _fail(cls, "validates", f"{str(exc)!r} does not contain {case.match!r}") from exc
-        except Exception as exc:
-            raise _fail(cls, "validates", f"{dict(kwargs)!r} at initialize raised {exc!r}") from exc
-        else:
-            raise _fail(cls, "validates", f"{dict(kwargs)!r} on {host!r} initialized, expected {case.error.__name__}")
+        host = None if case.at == "construct" else case.host or entry.host_spec(cls)
+        _expect_refusal(cls, kwargs, case.error, (case.match,) if case.match else (), host, entry.priority)
 
 
 def check_repr(entry: ConformanceEntry, cls: type[Behavior]) -> None:
@@ -264,9 +268,7 @@ def check_device_dtype(entry: ConformanceEntry, cls: type[Behavior]) -> None:
     for device in _devices():
         built = entry.build(cls, dtype=torch.float64, device=device).run(entry.steps)
         net = built.net
-        for path, value in built.state().items():
-            if not isinstance(value, torch.Tensor):
-                continue
+        for path, value in _tensors(built.state()):
             if value.is_floating_point() and value.dtype != net.def_dtype:
                 raise _fail(cls, "device_dtype", f"{path} is {value.dtype}, the network's dtype is {net.def_dtype}")
             if not _on(net.device, value):
@@ -281,14 +283,27 @@ def _same(a: Any, b: Any) -> bool:
             a, b = a.coalesce(), b.coalesce()
             return torch.equal(a.indices(), b.indices()) and torch.equal(a.values(), b.values())
         return bool(torch.equal(a, b)) or bool(a.is_floating_point() and torch.allclose(a, b, 0, 0, equal_nan=True))
+    if isinstance(a, (list, tuple)) and type(a) is type(b):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and type(a) is type(b):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
-    return type(a) is type(b) and a == b
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except RuntimeError:  # containers of tensors that compare element by element (a set)
+        return repr(a) == repr(b)
 
 
 def _differences(first: Mapping[str, Any], second: Mapping[str, Any]) -> list[str]:
     keys = sorted(set(first) | set(second))
     return [k for k in keys if k not in first or k not in second or not _same(first[k], second[k])]
+
+
+def _tensors(state: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> Iterator[tuple[str, torch.Tensor]]:
+    """``(path, tensor)`` of every tensor in a state (``(path, value)`` pairs, or a dict of them)."""
+    for path, value in state.items() if isinstance(state, Mapping) else state:
+        yield from tensors_in(path, value)
 
 
 def check_deterministic(entry: ConformanceEntry, cls: type[Behavior]) -> None:
@@ -322,13 +337,13 @@ def _class_state(cls: type) -> dict[str, Any]:
 
 def _storages(behavior: Behavior) -> dict[int, str]:
     """Storage address -> path of the tensors a behavior made (not those it was given as parameters)."""
-    given = {v.untyped_storage().data_ptr() for _, v in behavior.parameter_values() if _dense_tensor(v)}
-    found = {v.untyped_storage().data_ptr(): path for path, v in behavior_state(behavior) if _dense_tensor(v)}
+    given = {v.untyped_storage().data_ptr() for _, v in _tensors(behavior.parameter_values()) if _dense_tensor(v)}
+    found = {v.untyped_storage().data_ptr(): path for path, v in _tensors(behavior_state(behavior)) if _dense_tensor(v)}
     return {ptr: path for ptr, path in found.items() if ptr not in given}
 
 
-def _dense_tensor(value: Any) -> bool:
-    return isinstance(value, torch.Tensor) and not value.is_sparse and value.numel() > 0
+def _dense_tensor(value: torch.Tensor) -> bool:
+    return not value.is_sparse and value.numel() > 0
 
 
 def check_independent(entry: ConformanceEntry, cls: type[Behavior]) -> None:
@@ -353,16 +368,29 @@ def check_independent(entry: ConformanceEntry, cls: type[Behavior]) -> None:
         if differing:
             raise _fail(cls, "independent", f"running two instances side by side changes {', '.join(differing[:5])}")
     after = _class_state(cls)
-    changed = [k for k in before if not _same_container(before[k], after.get(k))]
+    changed = [k for k in before if not _same(before[k], after.get(k))]
     if changed:
         raise _fail(cls, "independent", f"running it changes class-level state {', '.join(changed)}")
 
 
-def _same_container(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except RuntimeError:  # containers of tensors: compare element by element
-        return repr(a) == repr(b)
+def check_resets(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """``reset`` puts back what initialize left (so right after it, it changes nothing), and no more."""
+    built = entry.build(cls, seed=7)
+    _reset_changes_nothing(built, cls, "right after initialize")
+    built.run(entry.steps)
+    built.net.reset()
+    _reset_changes_nothing(built, cls, "after a run and a reset")
+
+
+def _reset_changes_nothing(built: Built, cls: type[Behavior], when: str) -> None:
+    net = built.net
+    before, generator = built.state(), net.generator.get_state()
+    net.reset()
+    changed = _differences(before, built.state())
+    if changed:
+        raise _fail(cls, "resets", f"a reset {when} changes {', '.join(changed[:5])}")
+    if not torch.equal(net.generator.get_state(), generator):
+        raise _fail(cls, "resets", "a reset draws from network.generator: keep a copy of what initialize drew")
 
 
 CHECKS: dict[str, Callable[[ConformanceEntry, type[Behavior]], None]] = {
@@ -373,10 +401,11 @@ CHECKS: dict[str, Callable[[ConformanceEntry, type[Behavior]], None]] = {
     "device_dtype": check_device_dtype,
     "deterministic": check_deterministic,
     "independent": check_independent,
+    "resets": check_resets,
 }
 """Every check by name, in the order they run."""
 
-RUNTIME_CHECKS = frozenset({"device_dtype", "deterministic", "independent"})
+RUNTIME_CHECKS = frozenset({"device_dtype", "deterministic", "independent", "resets"})
 """The checks that run the behavior (skipped for abstract entries)."""
 
 

@@ -3,7 +3,21 @@
 import pytest
 import torch
 
-from conex import Behavior, ParameterError, ParameterTypeError, Phase, between, ge, gt, one_of, param
+from conex import (
+    Behavior,
+    ConexError,
+    Network,
+    NeuronGroup,
+    ParameterError,
+    ParameterTypeError,
+    Phase,
+    between,
+    ge,
+    gt,
+    one_of,
+    param,
+)
+from conex.errors import bad_parameter
 
 
 class Trace(Behavior):
@@ -18,7 +32,7 @@ class Trace(Behavior):
 
     def validate(self):
         if self.mode == "set" and self.spike_scale != 1.0:
-            raise ParameterError("Trace.spike_scale: expected 1.0 when mode='set'")
+            raise self.bad_parameter("spike_scale", self.spike_scale, "1.0 when mode='set'")
 
 
 def test_positional_and_keyword_only():
@@ -43,7 +57,7 @@ def test_ints_become_floats_where_a_float_is_declared():
         ({"tau_s": 1, "mode": "mul"}, "Trace.mode: expected a string one of 'add', 'set', got 'mul'"),
         ({"tau_s": 1, "count": 0}, "Trace.count: expected an int >= 1, got 0"),
         ({"tau_s": 1, "frac": 0.0}, "Trace.frac: expected a float in (0, 1], got 0.0"),
-        ({"tau_s": 1, "mode": "set", "spike_scale": 2}, "Trace.spike_scale: expected 1.0 when mode='set'"),
+        ({"tau_s": 1, "mode": "set", "spike_scale": 2}, "Trace.spike_scale: expected 1.0 when mode='set', got 2.0"),
     ],
 )
 def test_bad_values_raise_parameter_error_naming_behavior_parameter_value(kwargs, message):
@@ -122,3 +136,98 @@ def test_subclasses_inherit_and_extend_parameters():
     assert (e.tau_s, e.tau_c, e.count) == (2.0, 100.0, 4)
     with pytest.raises(ParameterError, match=r"Eligible\.tau_c: expected a float > 0, got 0\.0"):
         Eligible(2.0, 0)
+
+
+def test_bad_parameter_carries_the_parameter_and_says_it_in_one_line():
+    exc = bad_parameter("PreTrace", "tau_s", 0.5, ">= dt = 1.0 ms")
+    assert isinstance(exc, ParameterError)
+    assert isinstance(exc, ConexError)
+    assert isinstance(exc, ValueError)
+    assert str(exc) == "PreTrace.tau_s: expected >= dt = 1.0 ms, got 0.5"
+    assert (exc.owner, exc.parameter, exc.value, exc.expected, exc.where) == (
+        "PreTrace",
+        "tau_s",
+        0.5,
+        ">= dt = 1.0 ms",
+        None,
+    )
+
+
+def test_bad_parameter_names_the_host_when_given_where():
+    exc = bad_parameter("PreTrace", "tau_s", 0.5, ">= dt = 1.0 ms", where="synapse input=>exc")
+    assert str(exc) == "PreTrace.tau_s on synapse input=>exc: expected >= dt = 1.0 ms, got 0.5"
+    assert exc.where == "synapse input=>exc"
+
+
+def test_bad_parameter_of_the_wrong_type_is_a_type_error():
+    exc = bad_parameter("Payoff", "function", 3, "a callable", wrong_type=True)
+    assert isinstance(exc, ParameterTypeError)
+    assert isinstance(exc, TypeError)
+    assert not isinstance(exc, ValueError)
+    assert str(exc) == "Payoff.function: expected a callable, got 3"
+    assert (exc.owner, exc.parameter, exc.value, exc.expected, exc.where) == (
+        "Payoff",
+        "function",
+        3,
+        "a callable",
+        None,
+    )
+
+
+def test_declared_checks_raise_errors_that_carry_the_parameter():
+    with pytest.raises(ParameterError) as info:
+        Trace(1, count=0)
+    assert (info.value.owner, info.value.parameter, info.value.value, info.value.expected, info.value.where) == (
+        "Trace",
+        "count",
+        0,
+        "an int >= 1",
+        None,
+    )
+    with pytest.raises(ParameterTypeError) as info:
+        Trace("abc")
+    assert (info.value.owner, info.value.parameter, info.value.expected) == ("Trace", "tau_s", "a float")
+
+
+class Window(Behavior):
+    """Refuses, at initialize, a window longer than its group."""
+
+    size: int = param(3, check=ge(1))
+
+    def initialize(self, neurons):
+        if self.size > neurons.size:
+            raise self.bad_parameter("size", self.size, f"<= {neurons.size} (the group's size)", host=neurons)
+
+
+def test_the_method_form_names_the_behavior_and_its_host():
+    net = Network()
+    NeuronGroup(2, net, behavior={1: Window(size=5)}, tag="exc")
+    with pytest.raises(ParameterError) as info:
+        net.initialize()
+    assert str(info.value) == "Window.size on neuron group exc: expected <= 2 (the group's size), got 5"
+    assert (info.value.owner, info.value.parameter, info.value.value, info.value.where) == (
+        "Window",
+        "size",
+        5,
+        "neuron group exc",
+    )
+    exc = Window().bad_parameter("size", "big", "an int", wrong_type=True)
+    assert isinstance(exc, ParameterTypeError)
+    assert str(exc) == "Window.size: expected an int, got 'big'"
+
+
+def test_a_subclass_resolves_its_own_type_hints():
+    class Base(Behavior):
+        rate: float = param(1.0)
+
+    assert Base(rate=2).rate == 2.0  # resolves and keeps Base's hints
+
+    class Child(Base):
+        count: int = param(2)
+
+    with pytest.raises(ParameterTypeError, match=r"^Child\.count: expected an int, got 'x'$"):
+        Child(count="x")
+    with pytest.raises(ParameterTypeError, match=r"^Child\.rate: expected a float, got 'x'$"):
+        Child(rate="x")
+    assert [p.name for p in Base.describe_parameters()] == ["rate"]
+    assert [p.type for p in Child.describe_parameters()] == ["float", "int"]

@@ -103,3 +103,35 @@ def test_mismatched_networks_are_refused():
         restore_state(other, state)
     with pytest.raises(ConexError, match="not initialized"):
         capture_state(Network())
+
+
+class Pending(Behavior):
+    """Input pending in a dict of tensors, as a dendrite's delay buffers are, and a registered buffer."""
+
+    def initialize(self, g):
+        self.pending = {"soon": g.vector(), "later": g.vector()}
+        self.register_buffer("count", torch.zeros(()))
+
+    def forward(self, g):
+        self.pending["soon"].copy_(self.pending["later"])
+        self.pending["later"].normal_(generator=g.network.generator)
+        self.count += 1
+
+
+def test_dicts_of_tensors_and_registered_buffers_are_restored_in_place():
+    net = Network(seed=3)
+    NeuronGroup(4, net, behavior={1: Pending()})
+    net.initialize()
+    pending = net.neuron_groups[0].behavior[1]
+    soon, count = pending.pending["soon"], pending.count
+    net.simulate_iterations(2)
+    state = capture_state(net)
+    net.simulate_iterations(3)
+    expected = pending.pending["soon"].clone(), pending.count.clone()
+    restore_state(net, state)
+    assert pending.pending["soon"] is soon
+    assert pending.count is count
+    assert int(count) == 2
+    net.simulate_iterations(3)
+    assert torch.equal(pending.pending["soon"], expected[0])
+    assert torch.equal(pending.count, expected[1])

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from conex import Behavior, Phase, gt, param
+from conex import Behavior, ParameterError, Phase, ge, gt, param
 from conex.config import ConfigError, build_network, parse_config
-from conex.registry import BehaviorEntry, Registry
+from conex.registry import BehaviorEntry, Registry, get_registry
 
 
 class Leak(Behavior):
@@ -30,8 +30,19 @@ class NoDefault(Behavior):
     """No default priority."""
 
 
+class Window(Behavior):
+    """Refuses, at initialize, a window longer than its group."""
+
+    priority = Phase.HOMEOSTASIS
+    size: int = param(1, check=ge(1))
+
+    def initialize(self, g):
+        if self.size > g.size:
+            raise self.bad_parameter("size", self.size, f"<= {g.size} (the group's size)", host=g)
+
+
 REGISTRY = Registry(
-    [BehaviorEntry(c.__name__, c, "test", None) for c in (Leak, Learn, NoDefault)],
+    [BehaviorEntry(c.__name__, c, "test", None) for c in (Leak, Learn, NoDefault, Window)],
     [],
 )
 
@@ -109,19 +120,19 @@ def test_cli_overrides_win_over_the_file():
         (("size = 4", 'size = "4"'), 'groups.exc.size: expected a positive int or [depth, height, width], got "4"'),
         (
             ("priority = 261", "priority = 260"),
-            "groups.exc.slow: priority 260 is already taken by Leak; set priority = <int>",
+            "groups.exc.slow: priority 260 of Leak is already taken by Leak; set priority = <int>",
         ),
         (("priority = 261", 'priority = "late"'), 'groups.exc.slow.priority: expected an int, got "late"'),
         (("seed = 3", "seed = 3.5"), "network.seed: expected an int, got 3.5"),
-        (("dt = 0.5", "dt = -1.0"), "network: Network dt: expected a float > 0 (ms), got -1.0"),
+        (("dt = 0.5", "dt = -1.0"), "network.dt: expected a float > 0 (ms), got -1.0"),
         (
             ("[groups.exc.Leak]", "[groups.exc.NoDefault]\n[groups.exc.x]\nbehavior='Leak'"),
-            "groups.exc.NoDefault: NoDefault has no default priority; add priority = <int>",
+            "groups.exc.NoDefault: NoDefault has no default priority; set priority = <int>",
         ),
         (("[network]", "[netwrk]"), "netwrk: unknown section; expected network, groups, synapses, run"),
         (
             ("flush_denormal = true", 'flush_denormal = "yes"'),
-            "network: Network flush_denormal: expected a bool, got 'yes'",
+            'network.flush_denormal: expected a bool, got "yes"',
         ),
     ],
 )
@@ -136,3 +147,116 @@ def test_mistakes_are_reported_at_their_place(edit, message):
 def test_toml_syntax_errors_name_the_file_and_line():
     with pytest.raises(ConfigError, match=r"^net.toml: .*line 2"):
         parse_config("[network]\ndt = = 1\n", source="net.toml")
+
+
+WINDOWS = (
+    GOOD
+    + """
+[groups.exc.short]
+behavior = "Window"
+size = 2
+[groups.exc.long]
+behavior = "Window"
+size = 3
+priority = 701
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("size = 3\npriority", "size = 9\npriority"), "groups.exc.long.size: expected <= 4 (the group's size), got 9"),
+        (("size = 2", "size = 5"), "groups.exc.short.size: expected <= 4 (the group's size), got 5"),
+    ],
+)
+def test_parameter_errors_at_initialize_point_at_the_field(edit, message):
+    text = WINDOWS.replace(*edit, 1)
+    with pytest.raises(ConfigError) as info:
+        build_network(parse_config(text), registry=REGISTRY, initialize=True)
+    assert str(info.value) == message
+    net = build_network(parse_config(text), registry=REGISTRY)
+    with pytest.raises(ParameterError, match=r"^Window\.size on neuron group exc: "):
+        net.initialize()  # initialized by hand, the error is the behavior's own
+
+
+def test_initialize_builds_and_initializes():
+    net = build_network(parse_config(WINDOWS), registry=REGISTRY, initialize=True)
+    assert net.initialized
+
+
+# -- the standard behaviors -------------------------------------------------------------------------
+
+STD = """
+[network]
+dt = 1.0
+
+[groups.input]
+size = 3
+[groups.input.SpikeTrainInput]
+spikes = [[true, false, true]]
+[groups.input.NeuronAxon]
+
+[groups.exc]
+size = 4
+[groups.exc.LIF]
+threshold = -55.0
+[groups.exc.KWTA]
+k = 1
+[groups.exc.Fire]
+[groups.exc.SpikeTrace]
+tau_s = 20.0
+[groups.exc.InherentNoise]
+mode = "normal(0, 1)"
+
+[synapses.input_exc]
+src = "input"
+dst = "exc"
+tag = "Proximal"
+[synapses.input_exc.SynapseInit]
+[synapses.input_exc.PreSpikeCatcher]
+[synapses.input_exc.PreTrace]
+tau_s = 10.0
+"""
+
+FILL_MODES = (
+    "a number or a fill mode: zeros, ones, random/uniform[(low, high)], normal[(mean, std)], "
+    "xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, orthogonal"
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("threshold = -55.0", 'threshold = "high"'), 'groups.exc.LIF.threshold: expected a float, got "high"'),
+        (
+            ("threshold = -55.0", "threshold = -80.0"),
+            "groups.exc.LIF.threshold: expected a float > v_reset (-70.0), got -80.0",
+        ),
+        (("tau_s = 20.0", "tau_s = 0"), "groups.exc.SpikeTrace.tau_s: expected a float > 0, got 0"),
+        (
+            ('mode = "normal(0, 1)"', 'mode = "gauss"'),
+            f'groups.exc.InherentNoise.mode: expected {FILL_MODES}, got "gauss"',
+        ),
+        (
+            ('mode = "normal(0, 1)"', 'mode = "normal(1)"'),
+            "groups.exc.InherentNoise.mode: expected 0 or 2 arguments for 'normal', got \"normal(1)\"",
+        ),
+        (("k = 1", "k = 10"), "groups.exc.KWTA.k: expected <= 4 (neurons in the group), got 10"),
+        (
+            ("tau_s = 10.0", "tau_s = 0.5"),
+            "synapses.input_exc.PreTrace.tau_s: expected >= dt = 1.0 ms (a shorter one oscillates), got 0.5",
+        ),
+    ],
+)
+def test_standard_behaviors_errors_point_at_the_field(edit, message):
+    old, new = edit
+    assert STD.count(old) == 1
+    text = STD.replace(old, new)
+    with pytest.raises(ConfigError) as info:
+        build_network(parse_config(text), registry=get_registry(), initialize=True)
+    assert str(info.value) == message
+
+
+def test_the_standard_network_initializes():
+    assert build_network(parse_config(STD), registry=get_registry(), initialize=True).initialized

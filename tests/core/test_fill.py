@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from conex import ParameterError
 from conex.fill import FillMode, fill, parse_fill
 
 
@@ -24,23 +25,47 @@ def test_modes_parse(mode, parsed):
     assert parse_fill(mode) == parsed
 
 
+EXPECTED = (
+    "a number or a fill mode: zeros, ones, random/uniform[(low, high)], normal[(mean, std)], "
+    "xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, orthogonal"
+)
+
+
 @pytest.mark.parametrize(
-    "mode",
+    ("mode", "expected"),
     [
-        "__import__('os').system('false')",
-        "normal(__import__('os'))",
-        "eval",
-        "normal(1, 2, 3)",
-        "zeros(1)",
-        "normal(a, b)",
-        "normal(True, 1)",
-        None,
-        [1, 2],
+        ("__import__('os').system('false')", EXPECTED),
+        ("normal(__import__('os'))", "number arguments"),
+        ("eval", EXPECTED),
+        ("normal(1, 2, 3)", "0 or 2 arguments for 'normal'"),
+        ("zeros(1)", "0 arguments for 'zeros'"),
+        ("normal(a, b)", "number arguments"),
+        ("normal(True, 1)", "number arguments"),
+        (None, EXPECTED),
+        ([1, 2], EXPECTED),
     ],
 )
-def test_anything_else_is_refused_without_running_it(mode):
-    with pytest.raises(ValueError, match="expected"):
+def test_anything_else_is_refused_without_running_it(mode, expected):
+    with pytest.raises(ParameterError) as info:
         parse_fill(mode)
+    assert isinstance(info.value, ValueError)
+    assert str(info.value) == f"fill.mode: expected {expected}, got {mode!r}"
+    assert (info.value.owner, info.value.parameter, info.value.value, info.value.expected) == (
+        "fill",
+        "mode",
+        mode,
+        expected,
+    )
+
+
+def test_a_refused_mode_is_named_as_the_parameter_it_was_given_for():
+    with pytest.raises(ParameterError) as info:
+        parse_fill("gauss", owner="InherentNoise", name="mode")
+    assert str(info.value) == f"InherentNoise.mode: expected {EXPECTED}, got 'gauss'"
+    with pytest.raises(ParameterError, match=r"^WeightInitializer\.init: expected 0 or 1 arguments for 'orthogonal'"):
+        parse_fill("orthogonal(1, 2)", owner="WeightInitializer", name="init")
+    with pytest.raises(ParameterError, match=r"^fill\.mode: expected a number or a fill mode"):
+        fill("banana", (2,))
 
 
 def test_fill_values():

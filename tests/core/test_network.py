@@ -107,7 +107,9 @@ def test_iteration_counts_from_one_inside_the_first_step():
 
 def test_list_without_default_priority_is_an_error():
     net = Network()
-    with pytest.raises(ConexError, match=r"Say on neuron group g has no default priority"):
+    with pytest.raises(
+        ConexError, match=r"^neuron group g: Say has no default priority; pass behaviors as a \{priority"
+    ):
         NeuronGroup(1, net, behavior=[Say("a")], tag="g")
 
 
@@ -115,7 +117,7 @@ def test_two_behaviors_at_one_priority_in_a_list_is_an_error():
     class Twice(Say):
         priority = 5
 
-    with pytest.raises(ConexError, match=r"neuron group g: Twice and Twice both have priority 5"):
+    with pytest.raises(ConexError, match=r"neuron group g: priority 5 of Twice is already taken by Twice"):
         NeuronGroup(1, Network(), behavior=[Twice("a"), Twice("b")], tag="g")
 
 
@@ -184,31 +186,61 @@ def test_lifecycle_errors():
         net.simulate_iterations(-1)
 
 
+class Trial(Say):
+    """Logs its word at reset too."""
+
+    def reset(self, host):
+        host.network.log.append("reset:" + self.word)
+
+
+class LateTrial(Trial):
+    initialize_last = True
+
+
+def test_reset_resets_every_behavior_in_initialization_order_and_leaves_iteration_and_generator():
+    net = logged_network(seed=3, behavior={1: LateTrial("late")})
+    group = NeuronGroup(2, net, behavior={10: Trial("b"), 2: Trial("a"), 5: Say("silent")}, tag="g")
+    with pytest.raises(ConexError, match=r"^network is not initialized: call net.initialize\(\) first$"):
+        net.reset()
+    net.initialize()
+    group.behavior[10].behavior_enabled = False  # disabled behaviors are reset too
+    net.simulate_iterations(2)
+    iteration, generator = net.iteration, net.generator.get_state()
+    net.log.clear()
+    net.reset()
+    assert net.log == ["reset:a", "reset:b", "reset:late"]
+    assert net.iteration == iteration
+    assert torch.equal(net.generator.get_state(), generator)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"dt": 0}, ConexError, r"Network dt: expected a float > 0 \(ms\), got 0"),
-        ({"dt": "1"}, ConexError, r"Network dt: expected a float > 0 \(ms\), got '1'"),
-        ({"dtype": torch.int32}, TypeError, r"Network dtype: expected a floating torch.dtype, got torch.int32"),
+        ({"dt": 0}, ConexError, "Network.dt: expected a float > 0 (ms), got 0"),
+        ({"dt": "1"}, ConexError, "Network.dt: expected a float > 0 (ms), got '1'"),
+        ({"dtype": torch.int32}, TypeError, "Network.dtype: expected a floating torch.dtype, got torch.int32"),
     ],
 )
 def test_bad_network_arguments(kwargs, error, message):
-    with pytest.raises(error, match=message):
+    with pytest.raises(error) as info:
         Network(**kwargs)
+    assert str(info.value) == message
+    assert (info.value.owner, info.value.parameter) == ("Network", next(iter(kwargs)))
 
 
 @pytest.mark.parametrize(
     ("size", "message"),
     [
-        (0, "must be positive"),
-        ((2, 3), r"an int or \(depth, height, width\)"),
-        (True, "an int"),
-        ((1, 0, 2), "positive"),
+        (0, "NeuronGroup.size: expected positive sizes, got 0"),
+        ((2, 3), "NeuronGroup.size: expected an int or (depth, height, width), got (2, 3)"),
+        (True, "NeuronGroup.size: expected an int or (depth, height, width), got True"),
+        ((1, 0, 2), "NeuronGroup.size: expected positive sizes, got (1, 0, 2)"),
     ],
 )
 def test_bad_group_sizes(size, message):
-    with pytest.raises((ConexError, TypeError), match=message):
+    with pytest.raises((ConexError, TypeError)) as info:
         NeuronGroup(size, Network())
+    assert str(info.value) == message
 
 
 def test_group_geometry_and_tag_lookup():

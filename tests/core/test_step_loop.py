@@ -50,7 +50,7 @@ def test_flush_denormal_zeroes_subnormals_while_simulating_and_restores_the_mode
 
 
 def test_flush_denormal_must_be_a_bool():
-    with pytest.raises(TypeError, match="Network flush_denormal: expected a bool, got 'yes'"):
+    with pytest.raises(TypeError, match=r"^Network\.flush_denormal: expected a bool, got 'yes'$"):
         Network(flush_denormal="yes")
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 from click.testing import CliRunner
 
@@ -108,12 +109,23 @@ def test_a_run_writes_results_and_a_resumed_run_is_bit_identical(tmp_path):
     assert counts_split == counts_straight
 
 
-def test_user_mistakes_are_one_line_errors_at_their_place(tmp_path):
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("a_plus = 0.02", 'a_plus = "abc"'), 'synapses.input_exc.SimpleSTDP.a_plus: expected a float, got "abc"'),
+        (  # refused at initialize, where dt is known
+            ("[synapses.input_exc.PreTrace]\ntau_s = 20.0", "[synapses.input_exc.PreTrace]\ntau_s = 0.5"),
+            "synapses.input_exc.PreTrace.tau_s: expected >= dt = 1.0 ms (a shorter one oscillates), got 0.5",
+        ),
+    ],
+)
+def test_user_mistakes_are_one_line_errors_at_their_place(tmp_path, edit, message):
+    assert NETWORK.count(edit[0]) == 1
     network = tmp_path / "net.toml"
-    network.write_text(NETWORK.replace("a_plus = 0.02", 'a_plus = "abc"'))
+    network.write_text(NETWORK.replace(*edit))
     result = CliRunner().invoke(main, ["run", str(network), "--steps", "5", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert result.output.strip() == 'Error: synapses.input_exc.SimpleSTDP.a_plus: expected a float, got "abc"'
+    assert result.output.strip() == f"Error: {message}"
 
 
 def test_an_existing_results_folder_is_not_overwritten_unless_asked(tmp_path):
