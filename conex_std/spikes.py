@@ -2,19 +2,18 @@
 
 torch's CPU kernels over ``bool`` tensors are not vectorized; over ``uint8`` they are, and a
 ``bool`` tensor viewed as ``uint8`` holds the same 0/1 values. Reading spikes through that view
-makes reductions and conversions 2-4x faster on groups of thousands of neurons (measured with
-torch 2.13, one thread) and changes no result.
+makes reductions and conversions several times faster on groups of thousands of neurons and
+changes no result.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
-__all__ = ["as_numbers", "silent"]
+__all__ = ["SilenceChecks", "as_numbers", "silent"]
 
-# silent()'s answers: id -> (tensor, its version counter then, answer); the tensor is held so the id stays its own
-_SILENCE: dict[int, tuple[torch.Tensor, int, bool]] = {}
-_SILENCE_ENTRIES = 64
 _SMALL = 4096  # below this many neurons, count_nonzero over the bools beats any() over the bytes
 
 
@@ -23,28 +22,38 @@ def as_numbers(spikes: torch.Tensor) -> torch.Tensor:
     return spikes.view(torch.uint8) if spikes.dtype == torch.bool else spikes
 
 
-def silent(spikes: torch.Tensor) -> bool:
-    """Whether ``spikes`` is a binary spike vector without any spike.
+class SilenceChecks:
+    """One network's remembered answers of :func:`silent`, so a spike vector is looked at once per step.
 
-    Looking costs a device sync, so the answer is remembered per tensor and version counter: the
-    spike catchers hand one axon row to every synapse that reads a group (its dendritic input,
-    the rules at either end), and the row only changes by an in-place write, which bumps the
+    Looking costs a device sync. The spike catchers hand one axon row to every synapse that reads a
+    group (its dendritic input, the rules at either end), and the row only changes by an in-place
+    write, which bumps torch's version counter of the tensor; so an answer is kept per tensor and
     version. Writes that bypass torch (through a NumPy view) are not seen.
     """
-    if spikes.dtype != torch.bool:
-        return False
-    try:
-        version = spikes._version
-    except RuntimeError:  # inference-mode tensors keep no version counter
-        return not _any(spikes)
-    seen = _SILENCE.get(id(spikes))
-    if seen is not None and seen[0] is spikes and seen[1] == version:
-        return seen[2]
-    answer = not _any(spikes)
-    if len(_SILENCE) >= _SILENCE_ENTRIES:  # fresh tensors every step (delayed reads): do not grow
-        _SILENCE.clear()
-    _SILENCE[id(spikes)] = (spikes, version, answer)
-    return answer
+
+    entries = 64  # fresh tensors every step (delayed reads) must not grow the table
+
+    def __init__(self) -> None:
+        self._answers: dict[int, tuple[torch.Tensor, int, bool]] = {}  # id -> (tensor held, version, answer)
+
+    def __call__(self, spikes: torch.Tensor) -> bool:
+        try:
+            version = spikes._version
+        except RuntimeError:  # inference-mode tensors keep no version counter
+            return not _any(spikes)
+        seen = self._answers.get(id(spikes))
+        if seen is not None and seen[0] is spikes and seen[1] == version:
+            return seen[2]
+        answer = not _any(spikes)
+        if len(self._answers) >= self.entries:
+            self._answers.clear()
+        self._answers[id(spikes)] = (spikes, version, answer)
+        return answer
+
+
+def silent(spikes: torch.Tensor, network: Any) -> bool:
+    """Whether ``spikes`` is a binary spike vector without any spike (remembered per ``network``)."""
+    return spikes.dtype == torch.bool and network.shared(SilenceChecks)(spikes)
 
 
 def _any(spikes: torch.Tensor) -> bool:

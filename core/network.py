@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from tqdm.auto import tqdm
 
 from conex.behavior import Behavior, describe
-from conex.errors import ConexError
+from conex.errors import ConexError, bad_parameter
 from conex.groups import NetworkObject, NeuronGroup, SynapseGroup, resolve_path
 from conex.scheduler import BehaviorSpec, ScheduleSummary, build_schedule, initialization_order
 
 __all__ = ["Network"]
 
+
+T = TypeVar("T")
 
 MAX_CONSTANTS = 1024  # cached by Network.constant before the cache starts again
 
@@ -52,11 +54,11 @@ class Network(NetworkObject):
         flush_denormal: bool = False,
     ) -> None:
         if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not dt > 0:
-            raise ConexError(f"Network dt: expected a float > 0 (ms), got {dt!r}")
+            raise bad_parameter("Network", "dt", dt, "a float > 0 (ms)")
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise TypeError(f"Network dtype: expected a floating torch.dtype, got {dtype!r}")
+            raise bad_parameter("Network", "dtype", dtype, "a floating torch.dtype", wrong_type=True)
         if not isinstance(flush_denormal, bool):
-            raise TypeError(f"Network flush_denormal: expected a bool, got {flush_denormal!r}")
+            raise bad_parameter("Network", "flush_denormal", flush_denormal, "a bool", wrong_type=True)
         self.flush_denormal = flush_denormal
         self.dt = float(dt)
         self.device = torch.device(device)
@@ -73,7 +75,9 @@ class Network(NetworkObject):
         self.synapse_groups: list[SynapseGroup] = []
         self._objects: list[NetworkObject] = [self]
         self._steps: list[tuple[Any, Callable[[Any], None], Any]] = []
+        self._resets: list[tuple[Behavior, NetworkObject]] = []
         self._constants: dict[float, torch.Tensor] = {}
+        self._shared: dict[type, Any] = {}
         self.initialized = False
         super().__init__(self, tag, behavior)
 
@@ -92,6 +96,18 @@ class Network(NetworkObject):
                 self._constants.clear()
             cached = self._constants[value] = torch.tensor(value, dtype=self.def_dtype, device=self.device)
         return cached
+
+    def shared(self, factory: type[T]) -> T:
+        """This network's one instance of ``factory``, made (without arguments) on first request.
+
+        For per-network helpers of plugins, such as caches that every behavior of the network
+        shares; keeping them here rather than in a module lets two networks in one process never
+        see each other's entries.
+        """
+        found = self._shared.get(factory)
+        if found is None:
+            found = self._shared[factory] = factory()
+        return found
 
     # PymoNNtorch spellings
     @property
@@ -142,7 +158,8 @@ class Network(NetworkObject):
         for entry in schedule:
             self._check_requirements(entry.host, entry.behavior)
         # the schedule the step loop runs: behaviors that do nothing each iteration are left out
-        self._steps = [(e.behavior, e.behavior.forward, e.host) for e in schedule if _acts(e.behavior)]
+        self._steps = [(e.behavior, e.behavior.forward, e.host) for e in schedule if _overrides(e.behavior, "forward")]
+        self._resets = [(e.behavior, e.host) for e in initialization_order(schedule) if _overrides(e.behavior, "reset")]
         self.initialized = True
 
     def _check_behaviors_unshared(self) -> None:
@@ -171,6 +188,25 @@ class Network(NetworkObject):
                 raise ConexError(f"{type(behavior).__name__} on {describe(host)} needs {path}{where}, {hint}")
 
     # -- running ------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Start a new trial: every behavior's dynamic state back to where ``initialize`` left it.
+
+        Calls :meth:`Behavior.reset` of every behavior, disabled ones included (one switched off now
+        must not bring this trial's traces into a later one), in the order ``initialize`` ran them, so a
+        behavior that reads another's state (a spike catcher its axon's history) finds it reset. Voltages,
+        currents, spikes, traces, delay buffers and eligibility go back; weights, adaptive thresholds,
+        homeostatic variables and recordings stay.
+
+        ``iteration`` keeps counting (recorders and windows that follow it keep their rhythm) and the
+        random generator goes on from where it is: a trial after a reset draws new random numbers, as
+        the next trial of an experiment should. Seed ``net.generator`` again for the same draws.
+        """
+        if not self.initialized:
+            raise ConexError(f"{self.label()} is not initialized: call net.initialize() first")
+        with torch.no_grad():
+            for behavior, host in self._resets:
+                behavior.reset(host)
 
     def simulate_iteration(self) -> None:
         """Advance one step: ``iteration += 1``, then every enabled behavior's ``forward``."""
@@ -201,9 +237,9 @@ class Network(NetworkObject):
         )
 
 
-def _acts(behavior: Behavior) -> bool:
-    """Whether ``behavior`` does anything each iteration: its ``forward`` is not the base class's no-op."""
-    return getattr(behavior.forward, "__func__", None) is not Behavior.forward
+def _overrides(behavior: Behavior, method: str) -> bool:
+    """Whether ``behavior``'s ``method`` (``forward``, ``reset``) does anything: it is not the base class's no-op."""
+    return getattr(getattr(behavior, method), "__func__", None) is not getattr(Behavior, method)
 
 
 @contextlib.contextmanager

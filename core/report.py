@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from conex.layouts import layout_of
+
 if TYPE_CHECKING:
     from conex.network import Network
     from conex.runner import SpikeMonitor
@@ -34,25 +36,17 @@ def _slug(text: str) -> str:
 def field_images(synapse: Any) -> torch.Tensor | None:
     """One 2-D image per destination unit showing what it listens to, or None if there is no picture.
 
-    Conv2d ``(out_c, in_c, kh, kw)``: each kernel (summed over input channels). Local2d: each
-    channel's kernel at the central output position. Dense from a 2-D source: each destination
-    neuron's incoming weights laid out as the source ``(height, width)`` (summed over depth).
+    What each layout shows is :meth:`conex.layouts.Layout.fields`: conv2d kernels summed over input
+    channels, local2d kernels at the central output position, dense weights from a 2-D source laid
+    out as the source map (summed over depth).
     """
     w = getattr(synapse, "weights", None)
-    if not isinstance(w, torch.Tensor) or w.is_sparse:
+    if not isinstance(w, torch.Tensor):
         return None
-    w = w.detach().float().cpu()
-    if w.dim() == 4:
-        return w.sum(1)
-    kernel = getattr(synapse, "kernel_shape", None)
-    if w.dim() == 3 and kernel is not None and len(kernel) == 6:
-        out_c, out_h, out_w, in_c, kh, kw = kernel
-        centre = (out_h // 2) * out_w + out_w // 2
-        return w[:, centre, :].view(out_c, in_c, kh, kw).sum(1)
-    depth, height, width = synapse.src_shape
-    if w.dim() == 2 and height > 1:
-        return w.T.reshape(-1, depth, height, width).sum(1)
-    return None
+    layout = layout_of(w)
+    if layout is None:
+        return None
+    return layout.fields(w.detach().float().cpu(), synapse.src_shape, getattr(synapse, "kernel_shape", None))
 
 
 def tile(images: torch.Tensor, columns: int | None = None) -> torch.Tensor:

@@ -1,12 +1,14 @@
 """Dendritic inputs: turn the caught pre-synaptic spikes into the current ``synapse.I`` of each destination neuron.
 
-One behavior does the work (SPEC 3)::
+One behavior does the work::
 
     I = current_coef * current_type * f(pre_spike)
 
 where ``current_type`` is -1 for a source group tagged ``inh`` or ``GABA`` and +1 otherwise, and ``f``
 is the ``current`` of the synapse's topology (:mod:`.topology`). Each variant only names its topology;
 the destination's dendrite behavior reads ``I`` by the synapse's ``Proximal``/``Distal``/``Apical`` tag.
+The receptive-field inputs (conv2d, local2d) declare the geometry (stride, padding) they bind the
+synapse's topology with.
 """
 
 from __future__ import annotations
@@ -18,18 +20,8 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior, Phase, param
-from conex.errors import bad_parameter
 from conex_std.spikes import as_numbers, silent
-from conex_std.synapses.topology import (
-    Conv2d,
-    Dense,
-    Lateral,
-    Local2d,
-    One2One,
-    Sparse,
-    Topology,
-    infer_topology,
-)
+from conex_std.synapses.topology import Conv2d, Dense, Lateral, Local2d, One2One, Sparse, Topology, bind_topology
 
 __all__ = [
     "BaseDendriticInput",
@@ -52,16 +44,15 @@ class BaseDendriticInput(Behavior):
 
     Sets ``synapse.I`` ``(dst.size,)`` each iteration from ``synapse.pre_spike`` (a :class:`PreSpikeCatcher`
     provides it) and ``synapse.weights`` (a :class:`WeightInitializer` provides them). This base class
-    works on any layout, picked from the weights (Conv2d/Local2d geometry from ``synapse.stride`` and
-    ``synapse.padding``, default 1 and 0); the variants below fix the layout, so a weight tensor of the
-    wrong kind is reported at initialize.
+    works on whatever layout the weights are in (conv2d and local2d with stride 1 and padding 0); the
+    variants below name their topology, so weights of the wrong kind are reported at initialize.
     """
 
     priority = Phase.DENDRITIC_INPUT
     category = "synapse"
     requires = ("pre_spike", "weights")
     provides = ("I",)
-    topology_class: ClassVar[type[Topology] | None] = None
+    topology: ClassVar[type[Topology] | None] = None
 
     current_coef: float = param(1.0, doc="scalar multiplying the current")
 
@@ -76,35 +67,36 @@ class BaseDendriticInput(Behavior):
 
     def bind(self, synapse: Any) -> Current:
         """The function from a source spike vector ``(src.size,)`` to a current ``(dst.size,)``."""
-        cls = self.topology_class
-        self.topology = infer_topology(self, synapse) if cls is None else cls(self, synapse)
-        return self.topology.current
+        return bind_topology(self, synapse, self.topology).current
 
     def forward(self, synapse: Any) -> None:
         pre = synapse.pre_spike
-        if silent(pre):  # no spike, no current
+        if silent(pre, synapse.network):  # no spike, no current
             synapse.I.zero_()
         else:
             factor = synapse.network.constant(self.current_coef * self.current_type)
             torch.mul(self._current(pre), factor, out=synapse.I)
 
+    def reset(self, synapse: Any) -> None:
+        synapse.I.zero_()
+
 
 class SimpleDendriticInput(BaseDendriticInput):
     """Fully connected: ``I[j] = sum_i pre_spike[i] * weights[i, j]`` (weights ``(src.size, dst.size)``)."""
 
-    topology_class = Dense
+    topology = Dense
 
 
 class SparseDendriticInput(BaseDendriticInput):
     """Sparsely connected: as :class:`SimpleDendriticInput` over the stored synapses of sparse weights."""
 
-    topology_class = Sparse
+    topology = Sparse
 
 
 class One2OneDendriticInput(BaseDendriticInput):
     """One-to-one: ``I[i] = pre_spike[i] * weights[i]`` (weights ``(size,)``, ``src.size == dst.size``)."""
 
-    topology_class = One2One
+    topology = One2One
 
 
 class LateralDendriticInput(BaseDendriticInput):
@@ -114,7 +106,7 @@ class LateralDendriticInput(BaseDendriticInput):
     negative/positive whatever the tags say.
     """
 
-    topology_class = Lateral
+    topology = Lateral
 
     inhibitory: bool | None = param(None, doc="force inhibitory (True) or excitatory (False); None follows tags")
 
@@ -124,31 +116,28 @@ class LateralDendriticInput(BaseDendriticInput):
         return -1.0 if self.inhibitory else 1.0
 
 
-def _geometry(owner: str, name: str, value: Any, least: int) -> int | tuple[int, int]:
-    """``value`` as an int or a pair of ints, each at least ``least``."""
-    expected = f"an int >= {least} or a pair of them"
-    pair = value if isinstance(value, (tuple, list)) and len(value) == 2 else (value,)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
-        raise bad_parameter(owner, name, value, expected, wrong_type=True)
-    if min(pair) < least:
-        raise bad_parameter(owner, name, value, expected)
-    return tuple(value) if len(pair) == 2 else value
-
-
 class _Patches(BaseDendriticInput):
-    """Receptive fields cut from a 2-D source map: sets ``synapse.stride`` / ``synapse.padding`` before binding."""
+    """Receptive fields cut from a 2-D source map: binds the synapse's topology with ``stride`` and ``padding``."""
 
     stride: Any = param(1, doc="stride of the receptive fields (int or (h, w))")
     padding: Any = param(0, doc="zero padding added to both sides of the source map (int or (h, w))")
 
     def validate(self) -> None:
-        owner = type(self).__name__
-        self.stride = _geometry(owner, "stride", self.stride, 1)
-        self.padding = _geometry(owner, "padding", self.padding, 0)
+        self.stride = self._geometry("stride", self.stride, 1)
+        self.padding = self._geometry("padding", self.padding, 0)
+
+    def _geometry(self, name: str, value: Any, least: int) -> int | tuple[int, int]:
+        """``value`` as an int or a pair of ints, each at least ``least``."""
+        expected = f"an int >= {least} or a pair of them"
+        pair = value if isinstance(value, (tuple, list)) and len(value) == 2 else (value,)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+            raise self.bad_parameter(name, value, expected, wrong_type=True)
+        if min(pair) < least:
+            raise self.bad_parameter(name, value, expected)
+        return tuple(value) if len(pair) == 2 else value
 
     def bind(self, synapse: Any) -> Current:
-        synapse.stride, synapse.padding = self.stride, self.padding
-        return super().bind(synapse)
+        return bind_topology(self, synapse, self.topology, stride=self.stride, padding=self.padding).current
 
 
 class Conv2dDendriticInput(_Patches):
@@ -158,7 +147,7 @@ class Conv2dDendriticInput(_Patches):
     (height, width) the convolution's output size.
     """
 
-    topology_class = Conv2d
+    topology = Conv2d
 
 
 class Local2dDendriticInput(_Patches):
@@ -168,7 +157,7 @@ class Local2dDendriticInput(_Patches):
     (from ``WeightInitializer(kernel_shape=...)``).
     """
 
-    topology_class = Local2d
+    topology = Local2d
 
 
 class AveragePool2D(BaseDendriticInput):

@@ -1,17 +1,18 @@
-"""Learning rules for every topology: each rule written once, laid out by a topology.
+"""Learning rules for every topology: each rule written once, laid out by the synapse's topology.
 
 A learning behavior is a rule composed with a topology (:mod:`.topology`). The rule
 (:class:`PairSTDP`, :class:`SymmetricISTDP`, :class:`RSTDP`) states the weight change as terms
-``coef * correlate(pre, post) * bound(w)`` of the synapse's spikes and traces, with the pure
-functions of :mod:`.rules`; the topology adds them to ``topology.values`` in place, visiting only
-the weights of spiking neurons where that pays (:meth:`~.topology.Topology.add_terms`). A rule
-that is not such a sum defines :meth:`BaseLearning.compute_dw` instead, applied densely. The
-classes CoNeX names (``SimpleSTDP``, ``Conv2dRSTDP``...) are those compositions, one class
-attribute each; ``Conv2diSTDP`` and ``Local2diSTDP`` are two compositions CoNeX lacks.
+``coef * correlate(pre, post) * bound(w)`` of the synapse's spikes and traces (:mod:`.rules`);
+:func:`~.terms.add_terms` adds them to the weights in place, visiting only the weights of spiking
+neurons where that pays. A rule that is not such a sum defines :meth:`BaseLearning.compute_dw`
+instead. The classes CoNeX names (``SimpleSTDP``, ``Conv2dRSTDP``...) are those compositions, one
+class attribute each; ``Conv2diSTDP`` and ``Local2diSTDP`` are two compositions CoNeX lacks.
 
 Every rule reads, on its synapse, ``weights``, ``pre_spike`` and ``post_spike`` (the spike
 catchers), ``pre_trace`` and ``post_trace`` (PreTrace, PostTrace). A plugin adds a layout by
-writing a :class:`~conex_std.synapses.topology.Topology` and a one-line subclass of a rule.
+writing a :class:`~conex_std.synapses.topology.Topology` and a one-line subclass of a rule, and a
+rule by subclassing :class:`TermLearning` (or :class:`BoundedLearning` for ``w_min``/``w_max`` and
+bounds, as conex-triplet does).
 """
 
 from __future__ import annotations
@@ -22,20 +23,10 @@ from typing import Any, ClassVar
 import torch
 
 from conex import Behavior, Phase, ge, gt, param
-from conex.errors import bad_parameter
 from conex.fill import parse_fill
-from conex_std.synapses.rules import (
-    BOUNDS,
-    Bound,
-    Term,
-    hard_bound,
-    no_bound,
-    pair_stdp,
-    resolve_bound,
-    soft_bound,
-    symmetric_istdp,
-)
-from conex_std.synapses.topology import Conv2d, Dense, Local2d, One2One, Sparse, Topology
+from conex_std.synapses.rules import pair_stdp, symmetric_istdp
+from conex_std.synapses.terms import BOUNDS, Bound, Term, add_terms, hard_bound, no_bound, resolve_bound, soft_bound
+from conex_std.synapses.topology import Conv2d, Dense, Local2d, One2One, Sparse, Topology, bind_topology
 
 __all__ = [
     "BaseLearning",
@@ -58,45 +49,23 @@ __all__ = [
     "no_bound",
     "soft_bound",
 ]
-# The rule classes TermLearning, PairSTDP, SymmetricISTDP and RSTDP are public (subclass them to add a
-# layout or a rule) but stay out of __all__: the registry lists the compositions, not their parts
-# (BaseLearning is listed because CoNeX documents it).
+# The rule classes TermLearning, BoundedLearning, PairSTDP, SymmetricISTDP and RSTDP are public (subclass
+# them to add a layout or a rule) but stay out of __all__: the registry lists the compositions, not their
+# parts (BaseLearning is listed because CoNeX documents it).
 
 _SPIKES_AND_TRACES = ("weights", "pre_spike", "post_spike", "pre_trace", "post_trace")
 _BOUND_EXPECTED = "one of " + ", ".join(BOUNDS) + ", None (no_bound) or a function f(w, w_min, w_max)"
-
-
-def checked_bounds(behavior: Behavior) -> tuple[Bound, Bound]:
-    """The bound functions of a rule with ``w_min``, ``w_max``, ``positive_bound`` and ``negative_bound``.
-
-    Checks ``w_min < w_max`` and that each bound is a name of :data:`~conex_std.synapses.rules.BOUNDS`,
-    ``None`` (no bound) or a function ``f(w, w_min, w_max)``; anything else is a parameter error.
-    Call it from ``validate``; plugins with bounded rules (conex-triplet) use it too.
-    """
-    owner = type(behavior).__name__
-    if behavior.w_min >= behavior.w_max:
-        raise bad_parameter(owner, "w_max", behavior.w_max, f"a float > w_min ({behavior.w_min})")
-    bounds = []
-    for name in ("positive_bound", "negative_bound"):
-        value = getattr(behavior, name)
-        if not (value is None or isinstance(value, str) or callable(value)):
-            raise bad_parameter(owner, name, value, _BOUND_EXPECTED, wrong_type=True)
-        try:
-            bounds.append(resolve_bound(value))
-        except KeyError:
-            raise bad_parameter(owner, name, value, _BOUND_EXPECTED) from None
-    return bounds[0], bounds[1]
+_BOUND_DOC = "soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
 
 
 class BaseLearning(Behavior):
-    """Weight learning: each iteration, ``values += compute_dw(synapse)`` in the synapse's layout.
+    """Weight learning: each iteration, ``values += compute_dw(synapse)`` on the synapse's topology.
 
     The class attribute ``topology`` (a :class:`~conex_std.synapses.topology.Topology` class,
-    :class:`Dense` unless a subclass says otherwise) is bound to the synapse at ``initialize`` as
-    :attr:`layout`; it checks the weights against the groups' shapes and gives ``values`` (the
-    learnable weights) and ``correlate`` (pre x post products in the layout of ``values``).
-    Subclasses define :meth:`compute_dw`, or derive from :class:`TermLearning` when the change is
-    a sum of terms (which then runs event-driven).
+    :class:`Dense` unless a subclass says otherwise) is the layout the rule works on; at
+    ``initialize`` the synapse's topology is bound (or checked to be of that kind), which checks
+    the weights against the groups' shapes. Subclasses define :meth:`compute_dw`, or derive from
+    :class:`TermLearning` when the change is a sum of terms (which then runs event-driven).
     """
 
     priority = Phase.LEARNING
@@ -105,72 +74,96 @@ class BaseLearning(Behavior):
     topology: ClassVar[type[Topology]] = Dense
 
     def initialize(self, synapse: Any) -> None:
-        self.layout = self.topology(self, synapse)
+        bind_topology(self, synapse, self.topology)
 
     def compute_dw(self, synapse: Any) -> torch.Tensor:
-        """This iteration's weight change, shaped like ``self.layout.values``."""
+        """This iteration's weight change, shaped like ``synapse.topology.values``."""
         raise NotImplementedError(f"{type(self).__name__} does not define compute_dw")
 
     def forward(self, synapse: Any) -> None:
-        self.layout.values.add_(self.compute_dw(synapse))
+        synapse.topology.values.add_(self.compute_dw(synapse))
 
 
 class TermLearning(BaseLearning):
-    """A rule whose change is a sum of :class:`~.rules.Term` s ``coef * correlate(pre, post) * bound(w)``.
+    """A rule whose change is a sum of :class:`~.terms.Term` s ``coef * correlate(pre, post) * bound(w)``.
 
-    Subclasses define :meth:`terms`; the layout adds them to the weights, visiting only the weights
-    of spiking neurons where that pays, and :meth:`compute_dw` gives the same change as a tensor
-    (the dense formulation). With ``compiled=True`` (dense weights only) the dense formulation of
-    blocks of a million weights or more runs as one compiled pass (:mod:`.fused`): twice the
-    speed of large bursting networks over long runs, after seconds of compiling at the start.
+    Subclasses define :meth:`terms`; :func:`~.terms.add_terms` adds them to the weights, visiting
+    only the weights of spiking neurons where that pays. With ``compiled=True`` (dense weights only)
+    the dense formulation of blocks of a million weights or more runs as one compiled pass: twice
+    the speed of large bursting networks over long runs, after seconds of compiling at the start.
     """
 
     compiled: bool = param(False, doc="dense weights: run large dense updates as one torch.compile'd pass")
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
+        topology = synapse.topology
         if self.compiled:
-            if not isinstance(self.layout, Dense):
-                expected = f"False: only dense weights have a compiled update, these are {self.layout.name}"
-                raise self.parameter_error(synapse, "compiled", True, expected)
-            self.layout.compile_min_weights = Dense.fused_min_weights
+            if not isinstance(topology, Dense):
+                expected = f"False: only dense weights have a compiled update, these are {topology.name}"
+                raise self.bad_parameter("compiled", True, expected, host=synapse)
+            topology.compile_min_weights = Dense.fused_min_weights
 
     def terms(self, synapse: Any) -> Sequence[Term]:
         """This iteration's change as terms."""
         raise NotImplementedError(f"{type(self).__name__} does not define terms")
 
     def compute_dw(self, synapse: Any) -> torch.Tensor:
-        return self.layout.change(self.terms(synapse))
+        """This iteration's change as a tensor shaped like ``synapse.topology.values`` (weights unchanged)."""
+        change = torch.zeros_like(synapse.topology.values)
+        add_terms(synapse.topology, change, self.terms(synapse))
+        return change
 
     def forward(self, synapse: Any) -> None:
-        self.layout.add_terms(self.layout.values, self.terms(synapse))
+        add_terms(synapse.topology, synapse.topology.values, self.terms(synapse))
 
 
-class PairSTDP(TermLearning):
-    """Pair-based STDP with weight-dependent bounds (SPEC 3), on the layout of ``topology``::
+class BoundedLearning(TermLearning):
+    """A term rule with weight limits ``w_min < w_max`` and a bound on each direction of change.
+
+    A bound is ``"soft_bound"`` ``(w - w_min) * (w_max - w)``, ``"hard_bound"`` (1 strictly inside
+    ``(w_min, w_max)``, else 0: a weight that reaches a limit never leaves it), ``"no_bound"`` /
+    ``None`` (1), or a function ``f(w, w_min, w_max)``. For limits that clip but never freeze
+    (Song, Miller & Abbott 2000), use ``no_bound`` with :class:`~conex_std.synapses.specs.WeightClip`.
+    The resolved functions are :attr:`positive` and :attr:`negative`.
+    """
+
+    w_min: float = param(0.0, doc="lower weight limit the bounds use")
+    w_max: float = param(1.0, doc="upper weight limit the bounds use")
+    positive_bound: str | Callable[..., Any] | None = param(None, doc="bound on potentiation: " + _BOUND_DOC)
+    negative_bound: str | Callable[..., Any] | None = param(None, doc="bound on depression: " + _BOUND_DOC)
+
+    def validate(self) -> None:
+        if self.w_min >= self.w_max:
+            raise self.bad_parameter("w_max", self.w_max, f"a float > w_min ({self.w_min})")
+        self.positive: Bound = self._bound("positive_bound")
+        self.negative: Bound = self._bound("negative_bound")
+
+    def _bound(self, name: str) -> Bound:
+        value = getattr(self, name)
+        if not (value is None or isinstance(value, str) or callable(value)):
+            raise self.bad_parameter(name, value, _BOUND_EXPECTED, wrong_type=True)
+        try:
+            return resolve_bound(value)
+        except KeyError:
+            raise self.bad_parameter(name, value, _BOUND_EXPECTED) from None
+
+
+class PairSTDP(BoundedLearning):
+    """Pair-based STDP with weight-dependent bounds, on the layout of ``topology``::
 
         dw = a_plus  * correlate(pre_trace, post_spike) * positive_bound(w, w_min, w_max)
            - a_minus * correlate(pre_spike, post_trace) * negative_bound(w, w_min, w_max)
 
-    A bound is ``"soft_bound"`` ``(w - w_min) * (w_max - w)``, ``"hard_bound"`` (1 strictly inside
-    ``(w_min, w_max)``, else 0), ``"no_bound"`` / ``None`` (1), or a function ``f(w, w_min, w_max)``.
+    ``a_plus`` and ``a_minus`` are the weight change per pairing of a spike with a unit trace
+    (weight units per spike), so with traces that jump by 1 a single pre-post pair at lag 0 changes
+    a weight by ``a_plus``.
     """
 
     requires = _SPIKES_AND_TRACES
 
     a_plus: float = param(positional=True, doc="coefficient of potentiation (pre trace x post spike)")
     a_minus: float = param(positional=True, doc="coefficient of depression (pre spike x post trace)")
-    w_min: float = param(0.0, doc="lower weight limit the bounds use")
-    w_max: float = param(1.0, doc="upper weight limit the bounds use")
-    positive_bound: str | Callable[..., Any] | None = param(
-        None, doc="bound on potentiation: soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
-    )
-    negative_bound: str | Callable[..., Any] | None = param(
-        None, doc="bound on depression: soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
-    )
-
-    def validate(self) -> None:
-        self._positive_bound, self._negative_bound = checked_bounds(self)
 
     def terms(self, synapse: Any) -> Sequence[Term]:
         return pair_stdp(
@@ -182,13 +175,13 @@ class PairSTDP(TermLearning):
             self.a_minus,
             self.w_min,
             self.w_max,
-            self._positive_bound,
-            self._negative_bound,
+            self.positive,
+            self.negative,
         )
 
 
 class SymmetricISTDP(TermLearning):
-    """Symmetric inhibitory STDP (Vogels et al. 2011, doi:10.1126/science.1211095), SPEC 3::
+    """Symmetric inhibitory STDP (Vogels et al. 2011, doi:10.1126/science.1211095)::
 
         dw = lr * (correlate(pre_spike, (alpha - post_trace) * s) + correlate(pre_trace, post_spike))
 
@@ -208,7 +201,7 @@ class SymmetricISTDP(TermLearning):
 
     def validate(self) -> None:
         if self.rho is None and self.alpha is None:
-            raise bad_parameter(type(self).__name__, "rho", None, "a target rate (Hz) when alpha is not given")
+            raise self.bad_parameter("rho", None, "a target rate (Hz) when alpha is not given")
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
@@ -242,13 +235,13 @@ class SymmetricISTDP(TermLearning):
 
 
 class RSTDP(PairSTDP):
-    """Reward-modulated STDP (Izhikevich 2007, doi:10.1093/cercor/bhl152), SPEC 3::
+    """Reward-modulated STDP (Izhikevich 2007, doi:10.1093/cercor/bhl152)::
 
         c += -c / tau_c + dw_stdp
         w += c * network.dopamine_concentration
 
     ``dw_stdp`` is :class:`PairSTDP`'s change, so the eligibility trace ``c`` filters pair STDP.
-    ``synapse.c`` is shaped like the layout's ``values`` and filled by ``init_c_mode`` at
+    ``synapse.c`` is shaped like the topology's ``values`` and filled by ``init_c_mode`` at
     ``initialize``; ``tau_c`` is in iterations (ms at ``dt = 1``), as in CoNeX.
     """
 
@@ -259,27 +252,27 @@ class RSTDP(PairSTDP):
 
     def validate(self) -> None:
         super().validate()
-        try:
-            parse_fill(self.init_c_mode)
-        except ValueError as exc:
-            expected = str(exc).removeprefix("expected ").split(", got ")[0]
-            raise bad_parameter(type(self).__name__, "init_c_mode", self.init_c_mode, expected) from None
+        parse_fill(self.init_c_mode, owner=type(self).__name__, name="init_c_mode")
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
-        values = self.layout.values
+        values = synapse.topology.values
         synapse.c = synapse.tensor(tuple(values.shape), self.init_c_mode, dtype=values.dtype)
+        self._initial_c = synapse.c.clone()  # what reset restores, without drawing again
         self._keep = synapse.tensor((), 1.0 - 1.0 / self.tau_c, dtype=values.dtype)  # c's decay per iteration
 
     def forward(self, synapse: Any) -> None:
-        c = synapse.c
+        c, topology = synapse.c, synapse.topology
         c.mul_(self._keep)
-        self.layout.add_terms(c, self.terms(synapse))
+        add_terms(topology, c, self.terms(synapse))
         dopamine = synapse.network.dopamine_concentration
         if isinstance(dopamine, torch.Tensor):
-            self.layout.values.add_(c * dopamine)
+            topology.values.add_(c * dopamine)
         elif dopamine:
-            self.layout.values.add_(c, alpha=dopamine)
+            topology.values.add_(c, alpha=dopamine)
+
+    def reset(self, synapse: Any) -> None:
+        synapse.c.copy_(self._initial_c)
 
 
 # -- the compositions: rule x topology -----------------------------------------------------------

@@ -1,8 +1,8 @@
 """Synapse set-up and bookkeeping: state, weights, delays, normalization, clipping, spike catchers, traces.
 
 These are CoNeX's ``conex.behaviors.synapses.specs``, with the same names, parameters and defaults.
-Weight-touching behaviors (normalization, clipping) work on every layout through the topology that
-the weights imply (:func:`~conex_std.synapses.topology.infer_topology`).
+Weight-touching behaviors (normalization, clipping) work on every layout through the synapse's
+topology (:func:`~conex_std.synapses.topology.bind_topology`), shared with its input and learning rule.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import torch
 from conex import Behavior, Phase, between, gt, param
 from conex.errors import bad_parameter
 from conex.fill import FillMode, fill, parse_fill
+from conex.layouts import local2d_weight_shape, sparse_weights
 from conex_std.spikes import as_numbers
-from conex_std.synapses.topology import Topology, _safe, infer_topology
+from conex_std.synapses.topology import _safe, bind_topology
 
 __all__ = [
     "SynapseInit",
@@ -37,15 +38,6 @@ _ELEMENTWISE_FILLS = frozenset({"constant", "zeros", "ones", "random", "rand", "
 _SPARSE_DRAW_FROM = 2**24  # possible synapses; below this the dense draw is cheap and kept as it was
 
 
-def _parse_mode(owner: str, mode: str | float) -> FillMode:
-    """Parse a fill mode at construction; a bad one is a :class:`ParameterError` naming ``owner.mode``."""
-    try:
-        return parse_fill(mode)
-    except ValueError as exc:
-        expected = str(exc).removeprefix("expected ").split(", got ")[0]
-        raise bad_parameter(owner, "mode", mode, expected) from None
-
-
 def _shape(owner: str, name: str, value: Any, length: int | None = None) -> tuple[int, ...] | None:
     """``value`` as a tuple of positive ints (of ``length`` entries when given), or None."""
     if value is None:
@@ -59,6 +51,13 @@ def _shape(owner: str, name: str, value: Any, length: int | None = None) -> tupl
     if not shape or min(shape) < 1 or (length is not None and len(shape) != length):
         raise bad_parameter(owner, name, value, expected)
     return shape
+
+
+def _mode_or_given(behavior: Behavior, given: str) -> FillMode | None:
+    """The parsed ``mode`` of an initializer that takes either a fill mode or its values (``given``) directly."""
+    if (behavior.mode is None) == (getattr(behavior, given) is None):
+        raise behavior.bad_parameter("mode", behavior.mode, f"exactly one of mode and {given} to be given")
+    return None if behavior.mode is None else parse_fill(behavior.mode, owner=type(behavior).__name__)
 
 
 def check_delays(behavior: Behavior, synapse: Any, name: str, size: int, limit: int, buffer: str) -> torch.Tensor:
@@ -124,16 +123,13 @@ class DelayInitializer(Behavior):
     delays: Any = param(None, doc="integer delays per neuron given directly (tensor or number)")
 
     def validate(self) -> None:
-        owner = type(self).__name__
-        if (self.mode is None) == (self.delays is None):
-            raise bad_parameter(owner, "mode", self.mode, "exactly one of mode and delays to be given")
-        self._fill = None if self.mode is None else _parse_mode(owner, self.mode)
+        self._fill = _mode_or_given(self, "delays")
         if self.delays is not None:
             try:
                 torch.as_tensor(self.delays)
             except (TypeError, ValueError, RuntimeError):
                 expected = "integers (a tensor, list or number)"
-                raise bad_parameter(owner, "delays", self.delays, expected, wrong_type=True) from None
+                raise self.bad_parameter("delays", self.delays, expected, wrong_type=True) from None
 
     def initialize(self, synapse: Any) -> None:
         side = "dst" if self.destination else "src"
@@ -145,15 +141,15 @@ class DelayInitializer(Behavior):
                 delays = delays.expand(group.size)
             if tuple(delays.shape) != (group.size,):
                 expected = f"a ({group.size},) tensor or a number"
-                raise self.parameter_error(synapse, "delays", tuple(delays.shape), expected)
+                raise self.bad_parameter("delays", tuple(delays.shape), expected, host=synapse)
             if delays.dtype == torch.bool or (delays.is_floating_point() and not torch.equal(delays, delays.round())):
-                raise self.parameter_error(synapse, "delays", self.delays, "whole numbers of iterations")
+                raise self.bad_parameter("delays", self.delays, "whole numbers of iterations", host=synapse)
         else:
             drawn = fill(self._fill, (group.size,), device=net.device, dtype=net.def_dtype, generator=net.generator)
             delays = drawn * self.scale + self.offset
         delays = delays.to(torch.long).clone()
         if group.size and int(delays.min()) < 0:
-            raise self.parameter_error(synapse, "delays", int(delays.min()), "delays >= 0")
+            raise self.bad_parameter("delays", int(delays.min()), "delays >= 0", host=synapse)
         setattr(synapse, f"{side}_delay", delays)
 
 
@@ -190,20 +186,17 @@ class WeightInitializer(Behavior):
 
     def validate(self) -> None:
         owner = type(self).__name__
-        if (self.mode is None) == (self.weights is None):
-            raise bad_parameter(owner, "mode", self.mode, "exactly one of mode and weights to be given")
-        self._fill = None if self.mode is None else _parse_mode(owner, self.mode)
+        self._fill = _mode_or_given(self, "weights")
         if self.function is not None and not callable(self.function):
-            raise bad_parameter(owner, "function", self.function, "a callable or None", wrong_type=True)
+            raise self.bad_parameter("function", self.function, "a callable or None", wrong_type=True)
         if self.weights is not None and not isinstance(self.weights, torch.Tensor):
-            raise bad_parameter(owner, "weights", self.weights, "a torch.Tensor or None", wrong_type=True)
+            raise self.bad_parameter("weights", self.weights, "a torch.Tensor or None", wrong_type=True)
         self.weight_shape = _shape(owner, "weight_shape", self.weight_shape)
         self.kernel_shape = _shape(owner, "kernel_shape", self.kernel_shape, 6)
         if self.kernel_shape is not None:
-            out_c, out_h, out_w, in_c, kh, kw = self.kernel_shape
-            local = (out_c, out_h * out_w, in_c * kh * kw)
+            local = local2d_weight_shape(self.kernel_shape)
             if self.weight_shape not in (None, local):
-                raise bad_parameter(owner, "weight_shape", self.weight_shape, f"{local} for this kernel_shape")
+                raise self.bad_parameter("weight_shape", self.weight_shape, f"{local} for this kernel_shape")
             self.weight_shape = local
 
     def initialize(self, synapse: Any) -> None:
@@ -214,7 +207,7 @@ class WeightInitializer(Behavior):
         net = synapse.network
         weights = self.weights.to(device=net.device, dtype=net.def_dtype).clone()
         if self.weight_shape is not None and tuple(weights.shape) != self.weight_shape:
-            raise self.parameter_error(synapse, "weights", tuple(weights.shape), f"shape {self.weight_shape}")
+            raise self.bad_parameter("weights", tuple(weights.shape), f"shape {self.weight_shape}", host=synapse)
         return weights
 
     def _drawn(self, synapse: Any) -> torch.Tensor:
@@ -227,7 +220,9 @@ class WeightInitializer(Behavior):
             w = self.function(w)
             if not isinstance(w, torch.Tensor) or tuple(w.shape) != shape:
                 got = tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
-                raise self.parameter_error(synapse, "function", got, f"a function returning a tensor of shape {shape}")
+                raise self.bad_parameter(
+                    "function", got, f"a function returning a tensor of shape {shape}", host=synapse
+                )
             w = w * self.scale  # a copy: the function's result may be its input or a read-only view
         else:
             w.mul_(self.scale)  # in place: no second weight-sized tensor at initialize
@@ -243,16 +238,15 @@ class WeightInitializer(Behavior):
             mask[kept] = True
             return w.masked_fill_(~mask.view(shape), 0)
         if shape != (synapse.src.size, synapse.dst.size):
-            raise self.parameter_error(
-                synapse,
+            raise self.bad_parameter(
                 "true_sparsity",
                 True,
                 f"False for weights of shape {shape}: sparse weights are (src.size, dst.size) = "
                 f"({synapse.src.size}, {synapse.dst.size})",
+                host=synapse,
             )
         kept = kept.sort().values  # row-major order of distinct entries: already coalesced
-        indices = torch.stack((kept // shape[1], kept % shape[1]))
-        return torch.sparse_coo_tensor(indices, w.view(-1)[kept], shape, check_invariants=False, is_coalesced=True)
+        return sparse_weights(kept, w.view(-1)[kept], shape)
 
     def _draws_only_stored(self, shape: tuple[int, ...]) -> bool:
         """Large, truly sparse, element-wise weights are drawn for the stored synapses only.
@@ -274,11 +268,11 @@ class WeightInitializer(Behavior):
         """A uniformly random set of exactly ``density * S * D`` distinct synapses and their weights."""
         net = synapse.network
         if shape != (synapse.src.size, synapse.dst.size):
-            raise self.parameter_error(
-                synapse,
+            raise self.bad_parameter(
                 "true_sparsity",
                 True,
                 f"False for weights of shape {shape}: sparse weights are (src.size, dst.size)",
+                host=synapse,
             )
         total, wanted = shape[0] * shape[1], int(shape[0] * shape[1] * self.density)
         kept = torch.empty(0, dtype=torch.long, device=net.device)
@@ -291,18 +285,17 @@ class WeightInitializer(Behavior):
         kept = kept[order[:wanted]].sort().values
         values = fill(self._fill, (wanted,), device=net.device, dtype=net.def_dtype, generator=net.generator)
         values.mul_(self.scale).add_(self.offset)
-        indices = torch.stack((kept // shape[1], kept % shape[1]))
-        return torch.sparse_coo_tensor(indices, values, shape, check_invariants=False, is_coalesced=True)
+        return sparse_weights(kept, values, shape)
 
 
 class _OnWeights(Behavior):
-    """Binds the topology the weights are laid out in (dense, sparse, one-to-one, conv2d, local2d, lateral)."""
+    """Works on the synapse's topology, whatever layout its weights are in (any of :mod:`conex.layouts`)."""
 
     category = "synapse"
     requires = ("weights",)
 
     def initialize(self, synapse: Any) -> None:
-        self.topology: Topology = infer_topology(self, synapse)
+        bind_topology(self, synapse)
 
 
 class WeightNormalization(_OnWeights):
@@ -318,7 +311,7 @@ class WeightNormalization(_OnWeights):
     norm: float = param(1.0, check=gt(0), doc="target sum of each destination neuron's incoming weights")
 
     def forward(self, synapse: Any) -> None:
-        self.topology.normalize(self.norm)
+        synapse.topology.normalize(self.norm)
 
 
 class CurrentNormalization(_OnWeights):
@@ -334,7 +327,7 @@ class CurrentNormalization(_OnWeights):
     norm: float = param(1.0, check=gt(0), doc="current a destination neuron gets when all its inputs spike")
 
     def forward(self, synapse: Any) -> None:
-        synapse.I.mul_(self.norm / _safe(self.topology.incoming_sum()))
+        synapse.I.mul_(self.norm / _safe(synapse.topology.incoming_sum()))
 
 
 class WeightClip(_OnWeights):
@@ -347,10 +340,10 @@ class WeightClip(_OnWeights):
 
     def validate(self) -> None:
         if not self.w_min < self.w_max:
-            raise bad_parameter(type(self).__name__, "w_min", self.w_min, f"w_min < w_max = {self.w_max}")
+            raise self.bad_parameter("w_min", self.w_min, f"w_min < w_max = {self.w_max}")
 
     def forward(self, synapse: Any) -> None:
-        self.topology.values.clamp_(self.w_min, self.w_max)
+        synapse.topology.values.clamp_(self.w_min, self.w_max)
 
 
 class _SpikeCatcher(Behavior):
@@ -387,6 +380,9 @@ class _SpikeCatcher(Behavior):
     def forward(self, synapse: Any) -> None:
         setattr(synapse, self.target, self._get_spike(self._group, getattr(synapse, self._delay_name)))
 
+    def reset(self, synapse: Any) -> None:
+        self.forward(synapse)  # the axon's history is reset before: this catches its silence
+
 
 class PreSpikeCatcher(_SpikeCatcher):
     """Sets ``synapse.pre_spike`` to the source spikes of ``src_delay`` iterations ago (from ``src.axon``).
@@ -413,7 +409,7 @@ class PostSpikeCatcher(_SpikeCatcher):
 
 
 class _Trace(Behavior):
-    """An exponentially decaying trace of one side's spikes (SPEC 3)::
+    """An exponentially decaying trace of one side's spikes, added to before it decays::
 
     trace += spike * spike_scale
     trace -= trace / tau_s * dt
@@ -431,7 +427,7 @@ class _Trace(Behavior):
     def initialize(self, synapse: Any) -> None:
         dt = synapse.network.dt
         if self.tau_s < dt:
-            raise self.parameter_error(synapse, "tau_s", self.tau_s, f">= dt = {dt} ms (a shorter one oscillates)")
+            raise self.bad_parameter("tau_s", self.tau_s, f">= dt = {dt} ms (a shorter one oscillates)", host=synapse)
         setattr(synapse, f"{self.side}_trace", getattr(synapse, self.group).vector())
         setattr(synapse, f"{self.side}_trace_tau", self.tau_s)
         self._trace_name, self._spike_name = f"{self.side}_trace", f"{self.side}_spike"
@@ -440,6 +436,9 @@ class _Trace(Behavior):
         trace = getattr(synapse, self._trace_name)
         decay = synapse.network.constant(1.0 - synapse.network.dt / self.tau_s)
         trace.add_(as_numbers(getattr(synapse, self._spike_name)), alpha=self.spike_scale).mul_(decay)
+
+    def reset(self, synapse: Any) -> None:
+        getattr(synapse, self._trace_name).zero_()
 
 
 class PreTrace(_Trace):

@@ -1,61 +1,45 @@
-"""Connection topologies: how a synapse group's weights are laid out, and the few operations every
-dendritic input and learning rule needs on that layout.
+"""Topologies: the operations on a synapse's weight layout, one object per synapse shared by its behaviors.
 
-A learning rule is written once over pre-side and post-side vectors (see :mod:`.rules`); a
-topology supplies
+The first behavior of a synapse that needs its weights (the dendritic input, a learning rule,
+normalization, clipping) binds the synapse's topology with :func:`bind_topology`; every later one
+gets the same object, so the layout's geometry (kernel, stride, padding) and index (a sparse
+matrix's rows and columns) exist once, in ``synapse.topology``. A behavior that names a layout
+(``SparseSTDP``) on weights bound as another is an error at initialize, as are geometries that
+disagree. Shapes follow :mod:`conex.layouts`.
 
-* ``values``: the learnable weights as one dense tensor (for sparse synapses, the stored values),
-  which bounds, clipping and updates act on element-wise;
-* ``current(pre)``: the current each destination neuron receives from the source vector ``pre``;
-* ``correlate(pre, post)``: for every weight in ``values``, the sum over the (source, destination)
-  pairs that weight serves of ``pre[source] * post[destination]`` (the outer product on a dense
-  layout; averaged over output positions for shared convolution kernels, as CoNeX does);
-* ``incoming_sum()`` and ``normalize(norm)``: each destination neuron's summed incoming weight;
-* ``change(terms)`` and ``add_terms(target, terms)``: a learning rule's change, a sum of
-  :class:`~.rules.Term` s ``coef * correlate(pre, post) * bound(w)``, as a tensor (the dense
-  formulation) or added into ``target`` (the weights, or R-STDP's eligibility ``c``).
+A topology supplies only primitives; term arithmetic is :mod:`.terms`'s:
 
-Event-driven work: a term whose ``pre`` (``post``) is a ``bool`` spike vector is zero outside the
-rows of the spiking sources (the columns of the spiking destinations). :class:`Dense` and
-:class:`Sparse` then visit only those weights, so a step costs the number of spikes times their
-fan-out instead of ``S * D``, and their ``current`` reads only the rows of spiking sources. They
-choose per term and per step (:meth:`Topology.events`): the dense formulation where it is cheaper
-(small weight tensors, high rates), the events otherwise. Both give the same result up to float
-rounding order: every term is computed from the weights as they were before any is written.
+* ``values``: the learnable weights as one tensor (a sparse matrix's stored values) that in-place
+  updates write through to;
+* ``current(pre)``: the current of every destination neuron from the source vector ``pre``;
+* ``correlate(pre, post, into)``: ``pre[i] * post[j]`` summed over the (source, destination) pairs
+  each weight serves, laid out like ``values`` (averaged over output positions for shared
+  convolution kernels, as CoNeX does), added into ``into`` when given;
+* ``visit(side, index, pre, post)``: where the weights of the spiking neurons ``index`` of ``side``
+  are, and the two vectors' values arranged to broadcast against them (layouts with an
+  event-driven path: :class:`Dense`, :class:`Sparse`);
+* ``incoming_sum()`` and ``normalize(norm)``: each destination neuron's summed incoming weight.
 
-A topology object is bound to one synapse group at ``initialize`` (``Dense(behavior, synapse)``);
-it validates the weights against the groups' shapes there, so a mismatch is reported with the
-group, behavior and expected shape rather than as a torch error in the first step.
-
-Shapes (``S = src.size``, ``D = dst.size``, neurons flattened depth-major):
-
-=========  ====================================  ==========================================
-topology   ``synapse.weights``                   ``kernel_shape`` / geometry
-=========  ====================================  ==========================================
-Dense      ``(S, D)``, source x destination
-Sparse     torch sparse ``(S, D)``               stored as a coalesced COO tensor
-One2One    ``(S,)`` with ``S == D``
-Conv2d     ``(out_c, in_c, kh, kw)``             ``synapse.stride``, ``synapse.padding``
-Local2d    ``(out_c, out_h*out_w, in_c*kh*kw)``  ``(out_c, out_h, out_w, in_c, kh, kw)``
-Lateral    ``(1, 1, kd, kh, kw)``, odd sizes     ``src is dst``; same-size 3-D convolution
-=========  ====================================  ==========================================
+Event-driven work pays where few neurons spike and the weights are large; each topology states
+its cost model in a few class attributes (set them on an instance to force a path).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
-from conex import Behavior
-from conex_std.spikes import as_numbers, silent
-from conex_std.synapses.fused import add_fused, fused_available
-from conex_std.synapses.rules import Term, no_bound
+from conex import Behavior, layouts
+from conex.layouts import Geometry, Layout
+from conex_std.spikes import as_numbers
+from conex_std.synapses.terms import Side, dense_change
 
 __all__ = [
-    "LAYOUTS",
     "Conv2d",
     "Dense",
     "Lateral",
@@ -63,41 +47,65 @@ __all__ = [
     "One2One",
     "Sparse",
     "Topology",
-    "infer_topology",
+    "bind_topology",
 ]
 
 
 class Topology:
-    """Base class: binds to ``synapse`` and checks its weights (see the module docstring)."""
+    """Base class: the weights of ``synapse`` in :attr:`layout`, checked against the groups when bound."""
 
-    name: ClassVar[str] = ""
+    layout: ClassVar[Layout]
 
-    def __init__(self, behavior: Behavior, synapse: Any) -> None:
-        self.behavior = behavior
+    # the event-driven cost model (see the module docstring): visiting the weights of spiking neurons
+    # pays from ``event_min_weights`` weights and up to ``event_fraction`` of a side spiking (a column
+    # costs ``column_cost`` rows); reading only spiking sources' rows for the current up to ``current_fraction``
+    event_min_weights: ClassVar[int] = 0
+    event_fraction: ClassVar[float] = 0.0
+    column_cost: ClassVar[float] = 1.0
+    current_fraction: ClassVar[float] = 0.0
+
+    def __init__(self, synapse: Any, geometry: Geometry) -> None:
         self.synapse = synapse
-        if getattr(synapse, "weights", None) is None:
-            raise behavior.error(synapse, "needs weights, which WeightInitializer provides")
+        self.geometry = geometry
         self.dtype = synapse.network.def_dtype
-        self.check()
+        self.constant = synapse.network.constant
+        self.bound_by = ""  # the behavior that bound it, for messages
+
+    @property
+    def name(self) -> str:
+        return self.layout.name
 
     # -- to override --------------------------------------------------------------------------
 
-    def check(self) -> None:
-        """Raise a :class:`ConexError` when the weights do not fit the groups."""
+    def check(self, behavior: Behavior) -> None:
+        """Raise ``behavior``'s :class:`~conex.ConexError` when the weights do not fit the groups."""
+        syn = self.synapse
+        expected = self.layout.weight_shape(syn.src_shape, syn.dst_shape, self.geometry)
+        self._expect(behavior, "weights shape", expected, tuple(syn.weights.shape))
 
     @property
     def values(self) -> torch.Tensor:
-        """The learnable weights as a dense tensor that in-place updates write through to."""
+        """The learnable weights as a tensor that in-place updates write through to."""
         return self.synapse.weights
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
         """Current per destination neuron, shape ``(D,)``, from a source vector ``(S,)``."""
         raise NotImplementedError
 
-    def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        """``sum pre[i] * post[j]`` over the pairs each weight serves, in the layout of ``values``
-        (a new tensor, which callers may modify)."""
-        raise NotImplementedError
+    def correlate(
+        self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
+    ) -> torch.Tensor:
+        """``alpha * sum pre[i] * post[j]`` over the pairs each weight serves, in the layout of ``values``;
+        a new tensor, or added into ``into`` (which is returned)."""
+        raise NotImplementedError(f"{type(self).__name__} weights do not learn")
+
+    def visit(
+        self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None
+    ) -> tuple[int, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """``(dim, positions, pre, post)``: the weights of the spiking neurons ``index`` of ``side`` are
+        ``values.index_select(dim, positions)``, and ``pre``/``post`` (None stays None) are arranged to
+        broadcast against them."""
+        raise NotImplementedError(f"{type(self).__name__} has no event-driven path")
 
     def incoming_sum(self) -> torch.Tensor:
         """Summed incoming weight of each destination neuron, shape ``(D,)``."""
@@ -107,123 +115,30 @@ class Topology:
         """Scale weights so each destination's incoming weights sum to ``norm`` (zero sums kept)."""
         raise NotImplementedError
 
-    # -- learning: the dense formulation, and events where a layout has them ---------------------
-
-    # Visiting the weights of spiking neurons pays when the weights have at least
-    # ``event_min_weights`` entries and at most ``event_fraction`` of a side's neurons spike, for
-    # learning (the cost of a visited column relative to a visited row is ``column_cost``), or
-    # ``current_fraction`` of the sources, for the current. Measured on CPU, one thread, with
-    # benchmarks/profile_step.py and the W1/W3 synapses; set them on an instance to force a path.
-    event_min_weights: ClassVar[int] = 0
-    event_fraction: ClassVar[float] = 0.0
-    column_cost: ClassVar[float] = 1.0
-    current_fraction: ClassVar[float] = 0.0
-
-    def change(self, terms: Sequence[Term]) -> torch.Tensor:
-        """The dense formulation: ``sum coef * correlate(pre, post) * bound(values)``, shaped like ``values``."""
-        return self._change(self.values, terms)
-
-    def add_terms(self, target: torch.Tensor, terms: Sequence[Term]) -> None:
-        """``target += change(terms)``, visiting only the weights of spiking neurons where that pays.
-
-        ``target`` is shaped like ``values`` (the weights themselves, or R-STDP's ``c``). Every term
-        is computed from the weights as they are before any of the change is written.
-        """
-        self._add(target, self.values, terms)
-
-    def events(self, term: Term) -> tuple[str, torch.Tensor] | None:
-        """Where the event-driven path visits for ``term``: ``("pre", sources)`` (rows of the spiking
-        sources), ``("post", destinations)`` (their columns), or None for the dense formulation.
-
-        Only a ``bool`` side can be visited, and only when the weights hold at least
-        ``event_min_weights`` entries and the visited fraction of that side's neurons, times
-        ``column_cost`` for the post side, is at most :meth:`visited_fraction`. The cheaper side wins.
-        """
-        if self.values.numel() < self.event_min_weights:  # small weights: dense, without looking further
-            return None
-        limit = self.visited_fraction()
-        if not limit:
-            return None
-        best, best_cost = None, limit
-        for side, spikes, cost in (("pre", term.pre, 1.0), ("post", term.post, self.column_cost)):
-            if spikes.dtype == torch.bool:
-                index = spikes.nonzero().squeeze(1)
-                fraction = cost * index.numel() / max(spikes.numel(), 1)
-                if fraction <= best_cost:
-                    best, best_cost = (side, index), fraction
-        return best
+    def blocks(self) -> Sequence[slice | None]:
+        """Row ranges of ``values`` that learning works on one at a time; ``[None]``: all at once."""
+        return [None]
 
     def visited_fraction(self) -> float:
-        """Up to which fraction of a side's neurons spiking :meth:`events` visits them (``event_fraction``)."""
+        """Up to which fraction of a side's neurons spiking the event-driven path is taken."""
         return self.event_fraction
 
-    def _change(self, w: torch.Tensor, terms: Sequence[Term]) -> torch.Tensor:
-        """:meth:`change` on weights ``w`` (the values, or a block of them)."""
-        total = torch.zeros_like(w)
-        self._add_dense(total, w, terms)
-        return total
+    def compiles(self, w: torch.Tensor) -> bool:
+        """Whether the dense formulation on the block ``w`` runs compiled (:meth:`compiled_change`)."""
+        return False
 
-    def _add(self, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
-        """``target += `` the terms on weights ``w``: the event-driven ones and the dense rest are all
-        computed before any is written, so each sees the weights before this change."""
-        updates, dense = [], []
-        for term in terms:
-            if silent(term.pre) or silent(term.post):  # no spike on its binary side: the term is 0
-                continue
-            event = self.events(term)
-            if event is None:
-                dense.append(term)
-            else:
-                updates.append(self._event_update(w, term, *event))
-        if dense:
-            self._add_dense(target, w, dense)
-        for dim, index, delta in updates:
-            target.index_add_(dim, index, delta)
+    def compiled_change(self) -> Callable[..., None]:
+        """:func:`~.terms.dense_change` compiled (once per topology, on first use)."""
+        raise NotImplementedError(f"{type(self).__name__} has no compiled update")
 
-    def _add_dense(self, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
-        """``target +=`` the dense formulation of ``terms`` on weights ``w``: the terms that share a
-        bound are summed first, so each distinct bound is evaluated once, all before any write."""
-        products: dict[tuple[Any, float, float], torch.Tensor] = {}
-        for coef, pre, post, bound, w_min, w_max in terms:
-            key = (bound, w_min, w_max)
-            products[key] = self._accumulate(products.get(key), w, pre, post, coef)
-        factors = [
-            (product, 1.0 if bound is no_bound else self._bound(bound, w, w_min, w_max))
-            for (bound, w_min, w_max), product in products.items()
-        ]
-        for product, factor in factors:
-            if isinstance(factor, torch.Tensor):
-                target.addcmul_(product, factor)
-            else:
-                target.add_(product, alpha=factor)
+    def compiling_failed(self, error: Exception) -> None:
+        """Called when the compiled change raised: stay eager from now on."""
 
-    def _accumulate(
-        self, product: torch.Tensor | None, w: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, coef: float
-    ) -> torch.Tensor:
-        """``product + coef * correlate(pre, post)`` (a new tensor shaped like ``w`` when ``product`` is None)."""
-        part = self.correlate(pre, post)
-        return part.mul_(coef) if product is None else product.add_(part, alpha=coef)
+    # -- helpers ------------------------------------------------------------------------------
 
-    def _event_update(
-        self, w: torch.Tensor, term: Term, side: str, index: torch.Tensor
-    ) -> tuple[int, torch.Tensor, torch.Tensor]:
-        """``(dim, positions, delta)``: ``term`` on the weights of ``w`` that the spiking neurons
-        ``index`` of ``side`` touch, to be added with ``target.index_add_(dim, positions, delta)``."""
-        raise NotImplementedError(f"{type(self).__name__} has no event-driven path")
-
-    def _term_delta(self, term: Term, other: torch.Tensor, block: torch.Tensor) -> torch.Tensor:
-        """``coef * other * bound(block)``: a term on visited weights ``block``, whose partners on the
-        other side have the values ``other`` (broadcast against ``block``); the spiking side is 1."""
-        constant = self.synapse.network.constant
-        scaled = self._float(other) * constant(term.coef)
-        if term.bound is not no_bound:
-            scaled = scaled * self._bound(term.bound, block, term.w_min, term.w_max)
-        return scaled.expand(block.shape)
-
-    def _bound(self, bound: Any, w: torch.Tensor, w_min: float, w_max: float) -> torch.Tensor | float:
-        """``bound(w, w_min, w_max)`` with the limits as the network's cached 0-d tensors (no per-op wrapping)."""
-        constant = self.synapse.network.constant
-        return bound(w, constant(w_min), constant(w_max))
+    def as_float(self, x: torch.Tensor) -> torch.Tensor:
+        """A spike or trace vector as the network's float dtype (spikes through their uint8 view)."""
+        return x if x.dtype == self.dtype else as_numbers(x).to(dtype=self.dtype)  # the keyword parses faster
 
     def _spiking(self, spikes: torch.Tensor) -> torch.Tensor | None:
         """Indices of the spiking sources when reading only their rows for the current pays, else None."""
@@ -232,14 +147,9 @@ class Topology:
         index = spikes.nonzero().squeeze(1)
         return index if index.numel() <= self.current_fraction * spikes.numel() else None
 
-    # -- helpers ------------------------------------------------------------------------------
-
-    def _expect(self, what: str, expected: Any, got: Any) -> None:
+    def _expect(self, behavior: Behavior, what: str, expected: Any, got: Any) -> None:
         if expected != got:
-            raise self.behavior.error(self.synapse, f"{what}: expected {expected}, got {got}")
-
-    def _float(self, x: torch.Tensor) -> torch.Tensor:
-        return x if x.dtype == self.dtype else as_numbers(x).to(dtype=self.dtype)  # the keyword parses faster
+            raise behavior.error(self.synapse, f"{what}: expected {expected}, got {got}")
 
 
 def _safe(sums: torch.Tensor) -> torch.Tensor:
@@ -252,84 +162,90 @@ class Dense(Topology):
 
     Event-driven: a row per spiking source, a column per spiking destination (a column is a
     strided gather, dearer than a row). Learning and current work on blocks of at most about
-    ``block_weights`` weights, so no temporary grows with ``S * D``.
+    ``block_weights`` weights, so no temporary grows with ``S * D``. Blocks of at least
+    ``compile_min_weights`` weights (None: never, the default; a rule's ``compiled=True`` sets
+    ``fused_min_weights``) run the dense formulation as one compiled pass, which is cheap enough
+    that the events then pay only up to ``fused_event_fraction`` of a side spiking.
     """
 
-    name = "dense"
+    layout = layouts.LAYOUTS["dense"]
     event_min_weights = 1 << 16
     event_fraction = 0.4
     current_fraction = 0.4
     block_weights: ClassVar[int] = 1 << 22
-    # blocks of at least ``compile_min_weights`` weights take the dense formulation as one compiled
-    # pass (:mod:`.fused`); None (the default) keeps it eager. A rule's ``compiled=True`` sets it to
-    # ``fused_min_weights``. The compiled pass is cheap enough that the events then pay only up to
-    # ``fused_event_fraction`` of a side spiking (measured on W1, N_E = 12800).
     compile_min_weights: int | None = None
     fused_min_weights: ClassVar[int] = 1 << 20
     fused_event_fraction: ClassVar[float] = 0.15
 
-    def check(self) -> None:
-        w = self.synapse.weights
-        if w.is_sparse or w.layout != torch.strided:
-            raise self.behavior.error(self.synapse, "weights are sparse: use the Sparse* behaviors")
-        self._expect("weights shape", (self.synapse.src.size, self.synapse.dst.size), tuple(w.shape))
+    def __init__(self, synapse: Any, geometry: Geometry) -> None:
+        super().__init__(synapse, geometry)
+        self._compiled: Callable[..., None] | None = None
+        self.compile_failure: str | None = None  # why compiling failed, once it has
+        self._zero = torch.zeros((), dtype=self.dtype, device=synapse.weights.device)
+
+    def check(self, behavior: Behavior) -> None:
+        if self.synapse.weights.layout != torch.strided:
+            raise behavior.error(self.synapse, "weights are sparse: use the Sparse* behaviors")
+        super().check(behavior)
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
         w = self.synapse.weights
         index = self._spiking(pre)
         if index is None:
-            return self._float(pre) @ w
+            return self.as_float(pre) @ w
         first, *rest = index.split(max(1, self.block_weights // max(w.shape[1], 1)))
         total = w.index_select(0, first).sum(0)
         for rows in rest:
             total.add_(w.index_select(0, rows).sum(0))
         return total
 
-    def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        return torch.outer(self._float(pre), self._float(post))
+    def correlate(
+        self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
+    ) -> torch.Tensor:
+        a, b = self.as_float(pre), self.as_float(post)  # one rank-1 update (beta=0: the 0-d input only broadcasts)
+        return torch.addr(self._zero, a, b, beta=0, alpha=alpha) if into is None else into.addr_(a, b, alpha=alpha)
 
-    def add_terms(self, target: torch.Tensor, terms: Sequence[Term]) -> None:
-        """As :meth:`Topology.add_terms`, a block of rows at a time for large weights, so that no
-        temporary holds more than about ``block_weights`` entries (each block's change depends only
-        on its own weights, so this is exact)."""
-        w = self.synapse.weights
-        rows = max(1, self.block_weights // max(w.shape[1], 1))
-        if rows >= w.shape[0]:
-            self._add(target, w, terms)
-            return
-        for start in range(0, w.shape[0], rows):
-            block = slice(start, start + rows)
-            self._add(target[block], w[block], [term._replace(pre=term.pre[block]) for term in terms])
+    def visit(
+        self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None
+    ) -> tuple[int, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        if side == "pre":
+            return 0, index, None if pre is None else pre.index_select(0, index).unsqueeze(1), post
+        return (
+            1,
+            index,
+            None if pre is None else pre.unsqueeze(1),
+            None if post is None else post.index_select(0, index),
+        )
+
+    def blocks(self) -> Sequence[slice | None]:
+        sources, destinations = self.synapse.weights.shape
+        rows = max(1, self.block_weights // max(destinations, 1))
+        return [None] if rows >= sources else [slice(start, start + rows) for start in range(0, sources, rows)]
+
+    def _compiling(self) -> bool:
+        return self.compile_min_weights is not None and self.compile_failure is None
 
     def visited_fraction(self) -> float:
-        fused = self.compile_min_weights is not None and self.values.numel() >= self.compile_min_weights
-        return self.fused_event_fraction if fused and fused_available() else self.event_fraction
+        fused = self._compiling() and self.values.numel() >= self.compile_min_weights
+        return self.fused_event_fraction if fused else self.event_fraction
 
-    def _add_dense(self, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
-        """As :meth:`Topology._add_dense`; on a block of at least ``compile_min_weights`` weights as
-        one compiled pass where compiling works."""
-        large = self.compile_min_weights is not None and w.numel() >= self.compile_min_weights
-        if not (large and add_fused(target, w, terms, self._operand)):
-            super()._add_dense(target, w, terms)
+    def compiles(self, w: torch.Tensor) -> bool:
+        return self._compiling() and w.numel() >= self.compile_min_weights
 
-    def _operand(self, value: Any) -> torch.Tensor:
-        """A term's number (as the network's cached 0-d tensor) or vector (as floats) for :func:`.add_fused`."""
-        if isinstance(value, torch.Tensor):
-            return self._float(value)
-        return self.synapse.network.constant(value)
+    def compiled_change(self) -> Callable[..., None]:
+        if self._compiled is None:
+            self._compiled = torch.compile(dense_change, dynamic=True)
+        return self._compiled
 
-    def _accumulate(
-        self, product: torch.Tensor | None, w: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, coef: float
-    ) -> torch.Tensor:
-        a, b = self._float(pre), self._float(post)  # one rank-1 update
-        return torch.addr(w, a, b, beta=0, alpha=coef) if product is None else product.addr_(a, b, alpha=coef)
-
-    def _event_update(
-        self, w: torch.Tensor, term: Term, side: str, index: torch.Tensor
-    ) -> tuple[int, torch.Tensor, torch.Tensor]:
-        if side == "pre":
-            return 0, index, self._term_delta(term, term.post, w.index_select(0, index))
-        return 1, index, self._term_delta(term, term.pre.unsqueeze(1), w.index_select(1, index))
+    def compiling_failed(self, error: Exception) -> None:
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        self.compile_failure = f"{type(error).__name__}: {first_line}"
+        warnings.warn(
+            f"conex: compiling the dense learning update of {self.synapse.label()} failed ({self.compile_failure}); "
+            "using the eager formulation",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights.sum(0)
@@ -341,29 +257,31 @@ class Dense(Topology):
 class Sparse(Topology):
     """A sparse ``(S, D)`` matrix; only stored synapses exist, learn and carry current.
 
-    The weights are kept as a coalesced COO tensor, whose values are in row-major order; at bind
-    time the topology indexes them by row (CSR pointers) and by column (a column-major order), so
-    the synapses of spiking neurons are found without scanning all of them. Assigning new weights
-    (a new tensor) re-indexes them.
+    The weights are kept as a coalesced COO tensor, whose values are in row-major order; the
+    topology indexes them by row (CSR pointers) and by column (a column-major order), so the
+    synapses of spiking neurons are found without scanning all of them. Assigning new weights
+    (a new tensor) re-indexes them at the next use.
     """
 
-    name = "sparse"
+    layout = layouts.LAYOUTS["sparse"]
     event_min_weights = 1 << 12
     event_fraction = 0.2
     current_fraction = 0.4
 
-    def check(self) -> None:
-        w = self.synapse.weights
-        if w.layout == torch.strided:
-            raise self.behavior.error(
+    def check(self, behavior: Behavior) -> None:
+        if self.synapse.weights.layout == torch.strided:
+            raise behavior.error(
                 self.synapse,
-                "weights are dense: use WeightInitializer(density=...) "
-                "with true_sparsity=True, or the Simple* behaviors",
+                "weights are dense: use WeightInitializer(density=...) with true_sparsity=True, "
+                "or the Simple* behaviors",
             )
-        self._expect("weights shape", (self.synapse.src.size, self.synapse.dst.size), tuple(w.shape))
+        super().check(behavior)
+        self._index()
+
+    def _index(self) -> None:
+        w = self.synapse.weights
         if w.layout != torch.sparse_coo or not w.is_coalesced():
-            w = w.to_sparse_coo().coalesce()
-            self.synapse.weights = w
+            w = self.synapse.weights = w.to_sparse_coo().coalesce()
         self._indexed = w
         self.rows, self.cols = w.indices()
         self._row_start = _segment_starts(self.rows, w.shape[0])
@@ -373,7 +291,7 @@ class Sparse(Topology):
     def _fresh(self) -> torch.Tensor:
         """The weights, indexed again first when a new tensor was assigned to ``synapse.weights``."""
         if self.synapse.weights is not self._indexed:
-            self.check()
+            self._index()
         return self.synapse.weights
 
     @property
@@ -385,24 +303,30 @@ class Sparse(Topology):
         out = torch.zeros(self.synapse.dst.size, dtype=self.dtype, device=values.device)
         index = self._spiking(pre)
         if index is None:
-            return out.index_add_(0, self.cols, values * self._float(pre).index_select(0, self.rows))
+            return out.index_add_(0, self.cols, values * self.as_float(pre).index_select(0, self.rows))
         synapses = _segments(self._row_start, index)
         return out.index_add_(0, self.cols.index_select(0, synapses), values.index_select(0, synapses))
 
-    def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
+    def correlate(
+        self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
+    ) -> torch.Tensor:
         self._fresh()
-        return self._float(pre).index_select(0, self.rows) * self._float(post).index_select(0, self.cols)
+        product = self.as_float(pre).index_select(0, self.rows) * self.as_float(post).index_select(0, self.cols)
+        if into is None:
+            return product if alpha == 1.0 else product.mul_(alpha)
+        return into.add_(product, alpha=alpha)
 
-    def _event_update(
-        self, w: torch.Tensor, term: Term, side: str, index: torch.Tensor
-    ) -> tuple[int, torch.Tensor, torch.Tensor]:
+    def visit(
+        self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None
+    ) -> tuple[int, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        self._fresh()
         if side == "pre":
             synapses = _segments(self._row_start, index)
-            other = term.post.index_select(0, self.cols.index_select(0, synapses))
         else:
             synapses = self._by_column.index_select(0, _segments(self._column_start, index))
-            other = term.pre.index_select(0, self.rows.index_select(0, synapses))
-        return 0, synapses, self._term_delta(term, other, w.index_select(0, synapses))
+        pre = None if pre is None else pre.index_select(0, self.rows.index_select(0, synapses))
+        post = None if post is None else post.index_select(0, self.cols.index_select(0, synapses))
+        return 0, synapses, pre, post
 
     def incoming_sum(self) -> torch.Tensor:
         values = self.values
@@ -432,17 +356,22 @@ def _segments(starts: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 class One2One(Topology):
     """Source ``i`` to destination ``i`` only; ``weights`` has shape ``(S,)``."""
 
-    name = "one2one"
+    layout = layouts.LAYOUTS["one2one"]
 
-    def check(self) -> None:
-        self._expect("src.size == dst.size", self.synapse.src.size, self.synapse.dst.size)
-        self._expect("weights shape", (self.synapse.src.size,), tuple(self.synapse.weights.shape))
+    def check(self, behavior: Behavior) -> None:
+        self._expect(behavior, "src.size == dst.size", self.synapse.src.size, self.synapse.dst.size)
+        super().check(behavior)
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
-        return self._float(pre) * self.synapse.weights
+        return self.as_float(pre) * self.synapse.weights
 
-    def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        return self._float(pre) * self._float(post)
+    def correlate(
+        self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
+    ) -> torch.Tensor:
+        a, b = self.as_float(pre), self.as_float(post)
+        if into is None:
+            return a * b if alpha == 1.0 else (a * b).mul_(alpha)
+        return into.addcmul_(a, b, value=alpha)
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights
@@ -451,34 +380,30 @@ class One2One(Topology):
         self.synapse.weights.mul_(norm / _safe(self.incoming_sum()))
 
 
-def _pair(value: Any) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 class _Patches(Topology):
     """Shared geometry of Conv2d and Local2d: the source map cut into receptive-field patches."""
 
-    def geometry(self, kernel_hw: tuple[int, int], in_channels: int) -> None:
-        syn = self.synapse
-        self.stride = _pair(getattr(syn, "stride", 1))
-        self.padding = _pair(getattr(syn, "padding", 0))
-        self.kernel_hw = kernel_hw
+    def _fields(self, behavior: Behavior, in_channels: int) -> None:
+        """Check the geometry against the groups and set up the buffers :meth:`patches` fills."""
+        syn, geometry = self.synapse, self.geometry
         src_d, src_h, src_w = syn.src_shape
-        self._expect("source depth (kernel in_channels)", in_channels, src_d)
-        out_h = (src_h + 2 * self.padding[0] - kernel_hw[0]) // self.stride[0] + 1
-        out_w = (src_w + 2 * self.padding[1] - kernel_hw[1]) // self.stride[1] + 1
-        self.out_hw = (out_h, out_w)
+        self._expect(behavior, "source depth (kernel in_channels)", in_channels, src_d)
+        out_h, out_w = self.out_hw = geometry.output_hw(syn.src_shape)
         self.positions = out_h * out_w
         self._expect(
-            "destination (height, width) for this kernel, stride and padding", (out_h, out_w), tuple(syn.dst_shape[1:])
+            behavior,
+            "destination (height, width) for this kernel, stride and padding",
+            (out_h, out_w),
+            tuple(syn.dst_shape[1:]),
         )
+        syn.stride, syn.padding = geometry.stride, geometry.padding  # the synapse attributes CoNeX users read
         # the fields are a strided window over the (zero-padded) source map: one copy makes them a matrix
-        (pad_h, pad_w), (stride_h, stride_w), (kh, kw) = self.padding, self.stride, kernel_hw
+        (pad_h, pad_w), (stride_h, stride_w), (kh, kw) = geometry.padding, geometry.stride, geometry.kernel_hw
         map_h, map_w = src_h + 2 * pad_h, src_w + 2 * pad_w
         self._map = torch.zeros((src_d, map_h, map_w), dtype=self.dtype, device=syn.weights.device)
         self._interior = self._map[:, pad_h : pad_h + src_h, pad_w : pad_w + src_w]
         self._window = ((src_d, kh, kw, out_h, out_w), (map_h * map_w, map_w, 1, map_w * stride_h, stride_w))
-        self._fields = src_d * kh * kw
+        self._field_size = src_d * kh * kw
         self._unfolded = torch.zeros(self._window[0], dtype=self.dtype, device=syn.weights.device)
 
     def patches(self, x: torch.Tensor) -> torch.Tensor:
@@ -488,48 +413,43 @@ class _Patches(Topology):
         """
         self._interior.copy_(as_numbers(x).view(self._interior.shape))
         self._unfolded.copy_(self._map.as_strided(*self._window))
-        return self._unfolded.view(self._fields, self.positions)
+        return self._unfolded.view(self._field_size, self.positions)
 
 
 class Conv2d(_Patches):
     """One ``(out_c, in_c, kh, kw)`` kernel shared by every output position.
 
-    Current and learning are matrix products with the receptive fields (``patches``), several times
-    faster than ``F.conv2d`` on small maps. There is no event-driven path: every shared weight
-    changes whenever anything spikes, and summing only over the field entries of spiking neurons
-    (scattered adds, which do not vectorize) was slower than the products for 16 5x5 kernels on
-    28x28 to 128x128 maps at 2% and 10% of neurons spiking (torch 2.13 CPU, one thread).
+    Current and learning are matrix products with the receptive fields (``patches``), faster than
+    ``F.conv2d`` on small maps. There is no event-driven path: every shared weight changes whenever
+    anything spikes, and summing only over the field entries of spiking neurons (scattered adds,
+    which do not vectorize) is slower than the products even at low rates.
     """
 
-    name = "conv2d"
+    layout = layouts.LAYOUTS["conv2d"]
 
-    def check(self) -> None:
+    def check(self, behavior: Behavior) -> None:
         w = self.synapse.weights
         if w.dim() != 4:
-            raise self.behavior.error(
-                self.synapse, f"weights: expected (out_c, in_c, kh, kw), got shape {tuple(w.shape)}"
-            )
-        self._expect("destination depth (kernel out_channels)", w.shape[0], self.synapse.dst_shape[0])
-        self.geometry((w.shape[2], w.shape[3]), w.shape[1])
+            raise behavior.error(self.synapse, f"weights: expected (out_c, in_c, kh, kw), got shape {tuple(w.shape)}")
+        self._expect(behavior, "destination depth (kernel out_channels)", w.shape[0], self.synapse.dst_shape[0])
+        self._fields(behavior, w.shape[1])
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
         w = self.synapse.weights
         return (w.reshape(w.shape[0], -1) @ self.patches(pre)).view(-1)
 
-    def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
-        return self._accumulate(None, self.synapse.weights, pre, post, 1.0)
-
-    def _accumulate(
-        self, product: torch.Tensor | None, w: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, coef: float
+    def correlate(
+        self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
     ) -> torch.Tensor:
+        w = self.synapse.weights
         out_c = w.shape[0]
-        by_position = self._float(post).view(out_c, self.positions)
-        alpha = coef / self.positions  # the sum over output positions, averaged
-        if product is None:
+        by_position = self.as_float(post).view(out_c, self.positions)
+        alpha = alpha / self.positions  # the sum over output positions, averaged
+        if into is None:
             kernels = w.reshape(out_c, -1)  # ignored with beta=0: only shape and dtype matter
             return torch.addmm(kernels, by_position, self.patches(pre).T, beta=0, alpha=alpha).view(w.shape)
-        product.view(out_c, -1).addmm_(by_position, self.patches(pre).T, alpha=alpha)
-        return product
+        into.view(out_c, -1).addmm_(by_position, self.patches(pre).T, alpha=alpha)
+        return into
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights.sum((1, 2, 3)).repeat_interleave(self.positions)
@@ -542,27 +462,33 @@ class Conv2d(_Patches):
 class Local2d(_Patches):
     """Like Conv2d, but every output position has its own kernel (no weight sharing)."""
 
-    name = "local2d"
+    layout = layouts.LAYOUTS["local2d"]
 
-    def check(self) -> None:
+    def check(self, behavior: Behavior) -> None:
         syn = self.synapse
         kernel = getattr(syn, "kernel_shape", None)
         if kernel is None or len(kernel) != 6:
-            raise self.behavior.error(
+            raise behavior.error(
                 syn, f"kernel_shape: expected (out_c, out_h, out_w, in_c, kh, kw) from WeightInitializer, got {kernel}"
             )
-        out_c, out_h, out_w, in_c, kh, kw = kernel
-        self._expect("destination depth (kernel_shape out_c)", out_c, syn.dst_shape[0])
-        self.geometry((kh, kw), in_c)
-        self._expect("kernel_shape (out_h, out_w)", self.out_hw, (out_h, out_w))
-        self._expect("weights shape", (out_c, out_h * out_w, in_c * kh * kw), tuple(syn.weights.shape))
+        out_c, out_h, out_w, in_c, _, _ = kernel  # (kh, kw) are the geometry's kernel_hw
+        self._expect(behavior, "destination depth (kernel_shape out_c)", out_c, syn.dst_shape[0])
+        self._fields(behavior, in_c)
+        self._expect(behavior, "kernel_shape (out_h, out_w)", self.out_hw, (out_h, out_w))
+        super(_Patches, self).check(behavior)
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
         return (self.synapse.weights * self.patches(pre).T).sum(-1).view(-1)
 
-    def correlate(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
+    def correlate(
+        self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
+    ) -> torch.Tensor:
         w = self.synapse.weights
-        return self._float(post).view(w.shape[0], self.positions, 1) * self.patches(pre).T
+        by_position = self.as_float(post).view(w.shape[0], self.positions, 1)
+        if into is None:
+            product = by_position * self.patches(pre).T
+            return product if alpha == 1.0 else product.mul_(alpha)
+        return into.addcmul_(by_position, self.patches(pre).T, value=alpha)
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights.sum(-1).view(-1)
@@ -575,21 +501,21 @@ class Local2d(_Patches):
 class Lateral(Topology):
     """Within one group: a ``(1, 1, kd, kh, kw)`` kernel (odd sizes) centred on each neuron."""
 
-    name = "lateral"
+    layout = layouts.LAYOUTS["lateral"]
 
-    def check(self) -> None:
+    def check(self, behavior: Behavior) -> None:
         syn = self.synapse
         if syn.src is not syn.dst:
-            raise self.behavior.error(syn, "lateral connections need src and dst to be the same group")
+            raise behavior.error(syn, "lateral connections need src and dst to be the same group")
         w = syn.weights
         if w.dim() != 5 or tuple(w.shape[:2]) != (1, 1):
-            raise self.behavior.error(syn, f"weights: expected shape (1, 1, kd, kh, kw), got {tuple(w.shape)}")
+            raise behavior.error(syn, f"weights: expected shape (1, 1, kd, kh, kw), got {tuple(w.shape)}")
         if any(k % 2 == 0 for k in w.shape[2:]):
-            raise self.behavior.error(syn, f"weights: expected odd kernel sizes, got {tuple(w.shape[2:])}")
+            raise behavior.error(syn, f"weights: expected odd kernel sizes, got {tuple(w.shape[2:])}")
         self.padding = tuple(k // 2 for k in w.shape[2:])
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
-        volume = self._float(pre).view(1, 1, *self.synapse.src_shape)
+        volume = self.as_float(pre).view(1, 1, *self.synapse.src_shape)
         return F.conv3d(volume, self.synapse.weights, padding=self.padding).view(-1)
 
     def incoming_sum(self) -> torch.Tensor:
@@ -601,28 +527,73 @@ class Lateral(Topology):
         w.mul_(norm / _safe(w.sum()))
 
 
-LAYOUTS: dict[str, type[Topology]] = {t.name: t for t in (Dense, Sparse, One2One, Conv2d, Local2d)}
-"""The topologies learning rules run on, by name (Lateral carries current only)."""
+_BY_LAYOUT: Mapping[str, type[Topology]] = MappingProxyType(
+    {t.layout.name: t for t in (Dense, Sparse, One2One, Conv2d, Local2d, Lateral)}
+)
 
 
-_BY_DIM: dict[int, type[Topology]] = {1: One2One, 2: Dense, 3: Local2d, 4: Conv2d, 5: Lateral}
+def bind_topology(
+    behavior: Behavior,
+    synapse: Any,
+    kind: type[Topology] | None = None,
+    *,
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] | None = None,
+) -> Topology:
+    """The topology of ``synapse`` (``synapse.topology``), bound by the first behavior that asks.
 
-
-def infer_topology(behavior: Behavior, synapse: Any) -> Topology:
-    """Bind the topology that ``synapse.weights`` is laid out in, for behaviors that work on any layout.
-
-    A sparse layout means :class:`Sparse`; otherwise the number of dimensions decides:
-    1 -> :class:`One2One`, 2 -> :class:`Dense`, 3 -> :class:`Local2d`, 4 -> :class:`Conv2d`,
-    5 -> :class:`Lateral`. The bound topology checks the weights against the groups as usual.
+    ``kind`` is the topology ``behavior`` works on (None: whatever the weights are laid out in,
+    for normalization and clipping); ``stride`` and ``padding`` are the receptive-field geometry
+    a dendritic input declares. Where the binding behavior declares none, the synapse's own
+    ``stride`` and ``padding`` attributes are used if set, else 1 and 0. Asking for another kind
+    or geometry than the bound one is a :class:`~conex.ConexError` naming both behaviors.
     """
-    weights = getattr(synapse, "weights", None)
-    if weights is None:
-        raise behavior.error(synapse, "needs weights, which WeightInitializer provides")
-    if weights.layout != torch.strided:
-        return Sparse(behavior, synapse)
-    layout = _BY_DIM.get(weights.dim())
+    bound = getattr(synapse, "topology", None)
+    if bound is None:
+        weights = getattr(synapse, "weights", None)
+        if not isinstance(weights, torch.Tensor):
+            raise behavior.error(synapse, "needs weights, which WeightInitializer provides")
+        cls = kind or _inferred(behavior, synapse, weights)
+        geometry = Geometry(
+            kernel_hw=_kernel_hw(synapse, weights),
+            stride=layouts.pair(getattr(synapse, "stride", 1) if stride is None else stride),
+            padding=layouts.pair(getattr(synapse, "padding", 0) if padding is None else padding),
+        )
+        topology = cls(synapse, geometry)
+        topology.check(behavior)
+        topology.bound_by = type(behavior).__name__
+        synapse.topology = topology
+        return topology
+    if kind is not None and not isinstance(bound, kind):
+        raise behavior.error(
+            synapse,
+            f"works on {kind.layout.name} weights, but {bound.bound_by} bound them as {bound.name}: "
+            f"use the behaviors of one layout on a synapse",
+        )
+    for name, value in (("stride", stride), ("padding", padding)):
+        if value is not None and layouts.pair(value) != getattr(bound.geometry, name):
+            raise behavior.error(
+                synapse,
+                f"{name} {layouts.pair(value)} differs from the {getattr(bound.geometry, name)} "
+                f"{bound.bound_by} bound the weights with: give one geometry",
+            )
+    return bound
+
+
+def _inferred(behavior: Behavior, synapse: Any, weights: torch.Tensor) -> type[Topology]:
+    layout = layouts.layout_of(weights)
     if layout is None:
         raise behavior.error(
             synapse, f"weights: expected 1 to 5 dimensions or a sparse matrix, got shape {tuple(weights.shape)}"
         )
-    return layout(behavior, synapse)
+    return _BY_LAYOUT[layout.name]
+
+
+def _kernel_hw(synapse: Any, weights: torch.Tensor) -> tuple[int, int]:
+    """The receptive field ``(kh, kw)`` of patch layouts: the last two axes of conv2d weights, else kernel_shape's."""
+    kernel = getattr(synapse, "kernel_shape", None)
+    if weights.layout == torch.strided and weights.dim() == 4:
+        return (int(weights.shape[2]), int(weights.shape[3]))
+    if kernel is not None and len(kernel) == 6:
+        return (int(kernel[4]), int(kernel[5]))
+    return (1, 1)

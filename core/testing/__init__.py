@@ -20,6 +20,7 @@ The pytest fixture ``conex_build`` does the same; enable it with
 ``pytest_plugins = ("conex.testing.fixtures",)`` in a ``conftest.py``.
 """
 
+from conex.layouts import LAYOUTS
 from conex.testing.conformance import (
     CHECKS,
     RUNTIME_CHECKS,
@@ -33,7 +34,6 @@ from conex.testing.conformance import (
     run_check,
 )
 from conex.testing.hosts import (
-    LAYOUTS,
     STAND_IN_PRIORITY,
     Built,
     NetworkHost,

@@ -1,6 +1,6 @@
 """Small networks around one behavior, with stand-ins for everything else it reads.
 
-A behavior reads what other behaviors leave on its host: the attributes the SPEC fixes (a group's
+A behavior reads what other behaviors leave on its host: the attributes conex fixes (a group's
 ``v``, ``I``, ``spikes``, ``threshold``, ``axon``; a synapse's ``weights``, ``pre_spike``,
 ``post_trace``, ``src_delay``...). The stand-ins here provide all of them, drawn from the network's
 generator, so a behavior is tested without any plugin besides its own:
@@ -8,9 +8,9 @@ generator, so a behavior is tested without any plugin besides its own:
 * :class:`Stimulus` on every neuron group: LIF-like constants (``v_rest``, ``v_reset``, ``tau``,
   ``R``, a ``threshold`` tensor), random ``v``, ``I`` and ``spikes`` each iteration, and an
   ``axon`` that serves past spikes with per-neuron delays;
-* :class:`SynapseStandIn` on every synapse: weights in any layout of the SPEC (``"dense"``,
-  ``"sparse"``, ``"one2one"``, ``"conv2d"``, ``"local2d"``, ``"lateral"``), zero delays, a random
-  ``I``, ``pre_spike``/``post_spike`` copied from the groups and decaying ``pre_trace``/``post_trace``.
+* :class:`SynapseStandIn` on every synapse: weights in any layout of :mod:`conex.layouts` (``"dense"``,
+  ``"sparse"``, ``"one2one"``, ``"conv2d"``, ``"local2d"``, ``"lateral"``, or a plugin's own), zero
+  delays, a random ``I``, ``pre_spike``/``post_spike`` copied from the groups and decaying ``pre_trace``/``post_trace``.
 
 A stand-in drives an attribute only while the attribute still holds the stand-in's own tensor: once
 the behavior under test sets it (LIF makes its own ``v``), the stand-in leaves it alone. Stand-ins
@@ -28,14 +28,16 @@ from typing import Any, ClassVar
 import attrs
 import torch
 
-from conex.behavior import Behavior, between, ge, gt, one_of, param
-from conex.errors import ConexError
-from conex.groups import NetworkObject, NeuronGroup, SynapseGroup
+from conex import layouts
+from conex.behavior import Behavior, between, ge, gt, param
+from conex.errors import bad_parameter
+from conex.groups import NeuronGroup, SynapseGroup
+from conex.layouts import Geometry, Layout
 from conex.network import Network
-from conex.scheduler import normalize_behaviors
+from conex.scheduler import place_behavior
+from conex.state import snapshot, walk_state
 
 __all__ = [
-    "LAYOUTS",
     "STAND_IN_PRIORITY",
     "Built",
     "NetworkHost",
@@ -49,9 +51,6 @@ __all__ = [
 
 STAND_IN_PRIORITY = -1
 """Where stand-ins run: before every behavior with a CoNeX priority (the smallest is 1)."""
-
-LAYOUTS = ("dense", "sparse", "one2one", "conv2d", "local2d", "lateral")
-"""Weight layouts :class:`SynapseStandIn` can make (the SPEC's, section 2)."""
 
 Size = int | tuple[int, int, int]
 Extras = Callable[[], "Sequence[Behavior] | Mapping[int, Behavior]"]
@@ -114,33 +113,32 @@ class Stimulus(Behavior):
             self.axon.record(neurons.spikes)
 
 
-def _out_hw(src: tuple[int, int, int], kernel: tuple[int, int], stride: int, padding: int) -> tuple[int, int]:
-    return tuple((src[i + 1] + 2 * padding - kernel[i]) // stride + 1 for i in range(2))  # type: ignore[return-value]
-
-
 class SynapseStandIn(Behavior):
     """Stand-in for a synapse's set-up, spike catchers and traces (see the module docstring).
 
-    Weights ``U(0, 1)`` in ``layout`` (``None``: no weights), shaped as the SPEC says; for
-    ``"sparse"`` a coalesced COO tensor holding ``density`` of the entries. Each iteration
-    ``pre_spike``/``post_spike`` are the groups' spikes, ``trace = trace * (1 - dt / trace_tau) +
-    spike`` and ``I ~ U(0, 1)``.
+    Weights ``U(0, 1)`` in ``layout`` (a name of :data:`conex.layouts.LAYOUTS`, a plugin's own
+    :class:`~conex.layouts.Layout`, or ``None`` for no weights), shaped as the layout says; sparse
+    layouts hold ``density`` of the entries. Each iteration ``pre_spike``/``post_spike`` are the
+    groups' spikes, ``trace = trace * (1 - dt / trace_tau) + spike`` and ``I ~ U(0, 1)``.
     """
 
     category = "synapse"
 
-    layout: str | None = param("dense", check=one_of(*LAYOUTS), doc="weight layout, or None for no weights")
+    layout: Any = param("dense", doc="weight layout: a name, a Layout, or None for no weights")
     kernel: Any = param((3, 3), doc="(kh, kw) of conv2d, local2d and lateral weights")
     stride: int = param(1, check=ge(1), doc="stride of conv2d and local2d receptive fields")
     padding: int = param(0, check=ge(0), doc="zero padding of conv2d and local2d receptive fields")
     density: float = param(0.5, check=between(0, 1, low_open=True), doc="fraction of stored sparse synapses")
     trace_tau: float = param(20.0, check=gt(0), unit="ms", doc="time constant of the stand-in traces")
 
+    def validate(self) -> None:
+        self.layout = resolve_layout(self.layout, type(self).__name__)
+
     def initialize(self, synapse: Any) -> None:
         net = synapse.network
         synapse.src_delay = synapse.src.vector(dtype=torch.long)
         synapse.dst_delay = synapse.dst.vector(dtype=torch.long)
-        synapse.stride, synapse.padding = self.stride, self.padding
+        synapse.stride, synapse.padding = self.stride, self.padding  # what a dendritic input would declare
         synapse.kernel_shape = None
         if self.layout is not None:
             synapse.weights = self._weights(synapse)
@@ -155,36 +153,17 @@ class SynapseStandIn(Behavior):
         self._decay = 1.0 - net.dt / self.trace_tau
 
     def _weights(self, synapse: Any) -> torch.Tensor:
-        src, dst = synapse.src, synapse.dst
-        kh, kw = self.kernel
-        if self.layout == "dense":
-            return synapse.matrix("uniform")
-        if self.layout == "sparse":
-            net = synapse.network
-            count = max(1, int(src.size * dst.size * self.density))
-            kept = torch.randperm(src.size * dst.size, generator=net.generator, device=net.device)[:count].sort().values
-            indices = torch.stack((kept // dst.size, kept % dst.size))
-            values = synapse.tensor((count,), "uniform")
-            return torch.sparse_coo_tensor(
-                indices, values, (src.size, dst.size), check_invariants=True, is_coalesced=True
-            )
-        if self.layout == "one2one":
-            self._expect(synapse, "dst.size", src.size, dst.size)
-            return synapse.tensor((src.size,), "uniform")
-        if self.layout == "lateral":
-            if src is not dst:
-                raise self.error(synapse, "layout 'lateral' needs src and dst to be the same group")
-            return synapse.tensor((1, 1, 1, kh, kw), "uniform")
-        out_h, out_w = _out_hw(src.shape, (kh, kw), self.stride, self.padding)
-        self._expect(synapse, "dst (height, width)", (out_h, out_w), (dst.height, dst.width))
-        if self.layout == "conv2d":
-            return synapse.tensor((dst.depth, src.depth, kh, kw), "uniform")
-        synapse.kernel_shape = (dst.depth, out_h, out_w, src.depth, kh, kw)
-        return synapse.tensor((dst.depth, out_h * out_w, src.depth * kh * kw), "uniform")
-
-    def _expect(self, synapse: Any, what: str, expected: Any, got: Any) -> None:
-        if expected != got:
-            raise self.error(synapse, f"layout {self.layout!r}: {what}: expected {expected}, got {got}")
+        src, dst, net = synapse.src, synapse.dst, synapse.network
+        geometry = Geometry(layouts.pair(self.kernel), layouts.pair(self.stride), layouts.pair(self.padding))
+        implied = self.layout.dst_shape(src.shape, dst.depth, geometry)
+        if implied is not None and implied != dst.shape:
+            raise self.error(synapse, f"layout {self.layout.name!r}: dst shape: expected {implied}, got {dst.shape}")
+        if self.layout.name == "lateral" and src is not dst:
+            raise self.error(synapse, "layout 'lateral' needs src and dst to be the same group")
+        if isinstance(self.layout, layouts.Local2dLayout):
+            synapse.kernel_shape = self.layout.kernel_shape(src.shape, dst.shape, geometry)
+        like = {"device": net.device, "dtype": net.def_dtype}
+        return self.layout.example_weights(src.shape, dst.shape, geometry, self.density, net.generator, **like)
 
     def forward(self, synapse: Any) -> None:
         generator = synapse.network.generator
@@ -198,41 +177,30 @@ class SynapseStandIn(Behavior):
             synapse.I.uniform_(generator=generator)
 
 
+def resolve_layout(layout: str | Layout | None, owner: str) -> Layout | None:
+    """A layout from its built-in name, a :class:`~conex.layouts.Layout` as given, or None."""
+    if layout is None or isinstance(layout, Layout):
+        return layout
+    if isinstance(layout, str) and layout in layouts.LAYOUTS:
+        return layouts.LAYOUTS[layout]
+    expected = "one of " + ", ".join(repr(name) for name in layouts.LAYOUTS) + ", a conex.layouts.Layout or None"
+    raise bad_parameter(owner, "layout", layout, expected)
+
+
 # -- what to build ----------------------------------------------------------------------------------
-
-
-def _behaviors(extras: Extras | None) -> dict[float, Behavior]:
-    """The extra behaviors a host spec asks for, keyed by priority (class defaults for a list)."""
-    made = extras() if extras is not None else []
-    if isinstance(made, Mapping):
-        return dict(made)
-    placed: dict[float, Behavior] = {}
-    for behavior in made:
-        priority = type(behavior).priority
-        if priority is None:
-            name = type(behavior).__name__
-            raise ConexError(f"extra {name} has no default priority: return a {{priority: behavior}}")
-        placed[int(priority)] = behavior
-    return placed
 
 
 def _attach(
     stand_in: Behavior | None, extras: Extras | None, behavior: Behavior | None, priority: float | None
 ) -> dict[float, Behavior]:
-    """The behavior dict of the host: stand-in first, then the extras, then the behavior under test."""
+    """The behavior dict of the host: stand-in first, then the extras (a list at class defaults, or a
+    ``{priority: behavior}`` dict), then the behavior under test."""
     placed: dict[float, Behavior] = {} if stand_in is None else {STAND_IN_PRIORITY: stand_in}
-    for at, extra in _behaviors(extras).items():
-        if at in placed:
-            raise ConexError(f"extra {type(extra).__name__} at priority {at} collides with {type(placed[at]).__name__}")
-        placed[at] = extra
+    made = extras() if extras is not None else []
+    for at, extra in made.items() if isinstance(made, Mapping) else ((None, b) for b in made):
+        place_behavior(placed, extra, at, where="the host's extras", fix="return a {priority: behavior} dict")
     if behavior is not None:
-        at = priority if priority is not None else type(behavior).priority
-        if at is None:
-            raise ConexError(f"{type(behavior).__name__} has no default priority: give the entry a priority")
-        if at in placed:
-            other = type(placed[at]).__name__
-            raise ConexError(f"{type(behavior).__name__} at priority {at} collides with {other}: give another priority")
-        placed[at] = behavior
+        place_behavior(placed, behavior, priority, where="the host", fix="give the entry a free priority")
     return placed
 
 
@@ -267,15 +235,8 @@ class NeuronHost:
         return host
 
 
-_DEFAULT_SHAPES: dict[str | None, tuple[tuple[int, int, int], tuple[int, int, int] | None]] = {
-    None: ((1, 2, 3), (1, 1, 5)),
-    "dense": ((1, 2, 3), (1, 1, 5)),
-    "sparse": ((1, 2, 3), (1, 1, 5)),
-    "one2one": ((1, 2, 3), (1, 2, 3)),
-    "conv2d": ((2, 5, 5), None),
-    "local2d": ((2, 5, 5), None),
-    "lateral": ((2, 3, 3), None),
-}
+_DEFAULT_SOURCES: Mapping[str, tuple[int, int, int]] = {"conv2d": (2, 5, 5), "local2d": (2, 5, 5), "lateral": (2, 3, 3)}
+_DEFAULT_SOURCE, _DEFAULT_DESTINATION = (1, 2, 3), (1, 1, 5)
 
 
 @attrs.frozen
@@ -283,12 +244,13 @@ class SynapseHost:
     """A synapse (tag ``tag``) from a group ``"src"`` to a group ``"dst"``, each with a :class:`Stimulus`.
 
     The synapse carries a :class:`SynapseStandIn` in ``layout``, the behavior under test and
-    ``extras``. Group sizes default to small shapes that fit the layout; for ``"conv2d"`` and
-    ``"local2d"`` the destination is ``(out_channels, out_h, out_w)`` of the kernel; ``"lateral"``
-    connects one group to itself.
+    ``extras``. Group sizes default to small shapes that fit the layout; where the layout implies
+    the destination (conv2d and local2d: ``(out_channels, out_h, out_w)`` of the kernel; one2one
+    and lateral: the source's shape) it is that; ``"lateral"`` connects one group to itself.
 
     Args:
-        layout: one of :data:`LAYOUTS`, or None for a synapse without weights.
+        layout: a name of :data:`conex.layouts.LAYOUTS`, a plugin's :class:`~conex.layouts.Layout`,
+            or None for a synapse without weights.
         src, dst: group sizes (defaults by layout).
         kernel, stride, padding, out_channels: receptive-field geometry of conv2d/local2d.
         tag: the synapse's tags (``Proximal`` by default); ``src_tag`` ``"inh"`` makes it inhibitory.
@@ -298,7 +260,7 @@ class SynapseHost:
 
     kind: ClassVar[str] = "synapse"
 
-    layout: str | None = attrs.field(default="dense", validator=attrs.validators.in_((*LAYOUTS, None)))
+    layout: Any = attrs.field(default="dense", converter=lambda value: resolve_layout(value, "SynapseHost"))
     src: Size | None = None
     dst: Size | None = None
     kernel: tuple[int, int] = (3, 3)
@@ -313,16 +275,15 @@ class SynapseHost:
 
     def shapes(self) -> tuple[Size, Size]:
         """The source and destination sizes this host builds."""
-        src_default, dst_default = _DEFAULT_SHAPES[self.layout]
-        src = self.src if self.src is not None else src_default
+        name = None if self.layout is None else self.layout.name
+        src = self.src if self.src is not None else _DEFAULT_SOURCES.get(name, _DEFAULT_SOURCE)
         if self.dst is not None:
             return src, self.dst
-        if dst_default is not None:
-            return src, dst_default
-        if self.layout == "lateral":
-            return src, src
-        shape = (src, src, src) if isinstance(src, int) else src
-        return src, (self.out_channels, *_out_hw(shape, self.kernel, self.stride, self.padding))
+        if self.layout is None:
+            return src, _DEFAULT_DESTINATION
+        geometry = Geometry(layouts.pair(self.kernel), layouts.pair(self.stride), layouts.pair(self.padding))
+        implied = self.layout.dst_shape((1, 1, src) if isinstance(src, int) else src, self.out_channels, geometry)
+        return src, implied or _DEFAULT_DESTINATION
 
     def build(self, net: Network, behavior: Behavior | None, priority: float | None = None) -> SynapseGroup:
         net.dopamine_concentration = self.dopamine
@@ -330,7 +291,7 @@ class SynapseHost:
         src = NeuronGroup(src_size, net, tag=self.src_tag, behavior={STAND_IN_PRIORITY: Stimulus(rate=self.rate)})
         dst = (
             src
-            if self.layout == "lateral"
+            if self.layout is not None and self.layout.name == "lateral"
             else NeuronGroup(dst_size, net, tag="dst", behavior={STAND_IN_PRIORITY: Stimulus(rate=self.rate)})
         )
         stand_in = SynapseStandIn(layout=self.layout, kernel=self.kernel, stride=self.stride, padding=self.padding)
@@ -347,7 +308,7 @@ class NetworkHost:
     rate: float = 0.3
 
     def build(self, net: Network, behavior: Behavior | None, priority: float | None = None) -> Network:
-        net.behavior.update(normalize_behaviors(net.label(), _attach(None, self.extras, behavior, priority)))
+        net.behavior.update(_attach(None, self.extras, behavior, priority))
         NeuronGroup(6, net, tag="group", behavior={STAND_IN_PRIORITY: Stimulus(rate=self.rate)})
         return net
 
@@ -376,54 +337,26 @@ class Built:
         return [self.net, *self.net.neuron_groups, *self.net.synapse_groups]
 
     def state(self) -> dict[str, Any]:
-        """Every tensor and number on the network's objects and in the behavior under test, by path.
+        """The state of the network's objects and of the behavior under test, by path; tensors cloned.
 
-        Keys are ``"<object label>.<attribute>"`` and ``"<Behavior>.<attribute path>"``; the
-        behavior's declared parameters (given by the user) are left out. Tensors are cloned.
+        Keys are ``"<object label>.<attribute>"`` and ``"<Behavior>.<attribute path>"``, values as
+        :func:`conex.state.walk_state` finds them; the behavior's declared parameters (given by the
+        user) are left out.
         """
         found: dict[str, Any] = {}
         for obj in self.objects():
-            for name, value in vars(obj).items():
-                if isinstance(value, torch.Tensor):
-                    found[f"{obj.label()}.{name}"] = value.detach().clone()
-                elif isinstance(value, (bool, int, float)):
-                    found[f"{obj.label()}.{name}"] = value
-        for path, value in behavior_state(self.behavior):
-            copied = value.detach().clone() if isinstance(value, torch.Tensor) else value
-            found[f"{type(self.behavior).__name__}.{path}"] = copied
+            found.update(snapshot(walk_state(obj), prefix=f"{obj.label()}."))
+        found.update(snapshot(behavior_state(self.behavior), prefix=f"{type(self.behavior).__name__}."))
         return found
 
 
-_MODULE_INTERNALS = frozenset(vars(torch.nn.Module())) - {"_parameters", "_buffers"}
-
-
 def behavior_state(behavior: Behavior) -> Iterator[tuple[str, Any]]:
-    """``(path, value)`` of the tensors and numbers a behavior holds, its declared parameters excepted.
+    """``(path, value)`` of the state a behavior holds, its declared parameters excepted.
 
     Follows dicts, lists, tuples and plain objects (a topology, a ring buffer) two levels deep,
     but not into network objects or other behaviors.
     """
-    declared = {name for name, _ in behavior.parameter_values()}
-    for name, value in vars(behavior).items():
-        if name in declared or name in _MODULE_INTERNALS:
-            continue
-        yield from _walk(name, value, depth=2)
-
-
-def _walk(path: str, value: Any, depth: int) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, (torch.Tensor, bool, int, float)):
-        yield path, value
-    elif depth == 0 or isinstance(value, (Behavior, NetworkObject, torch.nn.Module, torch.Generator, str, type)):
-        return
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _walk(f"{path}[{key!r}]", item, depth - 1)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            yield from _walk(f"{path}[{index}]", item, depth - 1)
-    elif hasattr(value, "__dict__") and not callable(value):
-        for key, item in vars(value).items():
-            yield from _walk(f"{path}.{key}", item, depth - 1)
+    return walk_state(behavior, depth=2, skip={name for name, _ in behavior.parameter_values()})
 
 
 def build(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from conex import Behavior, ConexError, ParameterError, Phase, between, param
+from conex import Behavior, ConexError, ParameterError, Phase, between, layouts, param
 from conex.registry import BehaviorEntry, PluginStatus, Registry
 from conex.testing import (
     CHECKS,
@@ -136,6 +136,23 @@ class NeedsSpikes(Leak):
     requires = ("nothing_here",)
 
 
+class ForgetsTooMuch(Leak):
+    """Its reset clears what initialize filled: the lost fraction starts at the rate, not 0."""
+
+    def initialize(self, neurons: Any) -> None:
+        self.lost = neurons.vector(self.rate)
+
+    def reset(self, neurons: Any) -> None:
+        self.lost.zero_()
+
+
+class RedrawsOnReset(Leak):
+    """Its reset draws a random number (and throws it away)."""
+
+    def reset(self, neurons: Any) -> None:
+        torch.rand(1, generator=neurons.network.generator)
+
+
 def check(name: str, cls: type, **entry: Any) -> None:
     CHECKS[name](ConformanceEntry(cls.__name__, **entry), cls)
 
@@ -177,6 +194,8 @@ def test_a_conforming_behavior_passes_every_check(name):
         ("independent", ClassCache, {}, "running it changes class-level state ClassCache.seen"),
         ("independent", Coupled, {}, "running two instances side by side changes host group.v"),
         ("independent", SharedStorage, {}, "two instances share the storage of lost"),
+        ("resets", ForgetsTooMuch, {}, "ForgetsTooMuch fails resets: a reset right after initialize changes"),
+        ("resets", RedrawsOnReset, {}, "a reset draws from network.generator"),
     ],
 )
 def test_each_check_catches_its_defect(name, cls, entry, message):
@@ -281,12 +300,29 @@ def test_stand_in_sparse_weights_are_a_coalesced_coo_matrix_of_the_given_density
     assert syn.weights._nnz() == 15
 
 
+class Transposed(layouts.Layout):
+    """A plugin's own layout: destination x source."""
+
+    name = "transposed"
+
+    def weight_shape(self, src, dst, geometry):
+        return (dst[0] * dst[1] * dst[2], src[0] * src[1] * src[2])
+
+
+def test_the_kit_hosts_a_plugins_own_layout():
+    syn = build(Probe(), SynapseHost(Transposed(), src=4, dst=3), seed=2).host
+    assert tuple(syn.weights.shape) == (3, 4)
+    assert 0 <= float(syn.weights.min()) < float(syn.weights.max()) < 1  # U(0, 1), as the built-in layouts
+    with pytest.raises(ParameterError, match=r"^SynapseHost.layout: expected one of 'dense', .*, got 'diagonal'$"):
+        SynapseHost("diagonal")
+
+
 def test_conv_geometry_with_stride_and_padding():
     host = SynapseHost("conv2d", src=(1, 6, 7), kernel=(2, 3), stride=2, padding=1, out_channels=4)
     syn = build(Probe(), host).host
     assert tuple(syn.dst.shape) == (4, 4, 4)
     assert (syn.stride, syn.padding) == (2, 1)
-    with pytest.raises(ConexError, match=r"layout 'conv2d': dst \(height, width\): expected \(4, 4\), got \(2, 2\)"):
+    with pytest.raises(ConexError, match=r"layout .conv2d.: dst shape: expected \(4, 4, 4\), got \(4, 2, 2\)"):
         build(Probe(), SynapseHost("conv2d", src=(1, 6, 7), dst=(4, 2, 2), kernel=(2, 3), stride=2, padding=1))
 
 
@@ -347,3 +383,13 @@ def test_hosts_default_by_category_and_dendrites_get_afferent_synapses():
     assert isinstance(build(Clock(), NetworkHost()).host.neuron_groups[0].spikes, torch.Tensor)
     host = build(Leak(), NeuronHost(afferent=("Proximal", "Apical"))).host
     assert sorted(k for k in host.afferent_synapses if k != "All") == ["Apical", "Proximal"]
+
+
+def test_extras_and_the_behavior_under_test_are_placed_as_a_groups_behaviors_are():
+    twice = NeuronHost(extras=lambda: [Leak(), Leak()])
+    with pytest.raises(ConexError, match=r"^the host's extras: priority 260 of Leak is already taken by Leak"):
+        build(Leak(), twice, priority=5)
+    taken = NeuronHost(extras=lambda: {Phase.NEURON_DYNAMICS: Leak()})
+    with pytest.raises(ConexError, match=r"^the host: priority 260 of Leak is already taken by Leak; give the entry"):
+        build(Leak(), taken)
+    assert build(Leak(), taken, priority=5).host.behavior[5].rate == 0.1

@@ -35,9 +35,9 @@ from conex.behaviors import (
     SynapseInit,
     WeightInitializer,
 )
-from conex_std.spikes import as_numbers, silent
-from conex_std.synapses.rules import Term, hard_bound, soft_bound
-from conex_std.synapses.topology import Dense, Sparse
+from conex_std.spikes import SilenceChecks, as_numbers, silent
+from conex_std.synapses.terms import Term, add_terms, hard_bound, soft_bound, visited_side
+from conex_std.synapses.topology import Dense, Sparse, bind_topology
 
 F64 = torch.float64
 S, D = 70, 60  # 4200 weights: above the sparse threshold; the tests lower the dense one
@@ -109,7 +109,7 @@ def test_both_paths_follow_the_full_matrix_rule_at_every_rate(layout, family, pa
     case = Synapse(layout, rng)
     rule = make_rule(family, layout)
     rule.initialize(case.syn)
-    force(rule.layout, path)
+    force(case.syn.topology, path)
     w = start = case.dense_weights()
     c = np.where(case.mask, 0.02, 0.0)
     for pre_rate in RATES:
@@ -136,16 +136,16 @@ def test_a_rule_with_two_binary_sides_gives_the_same_result_on_rows_columns_and_
         case = Synapse(layout, np.random.default_rng(8))
         rule = make_rule("stdp", layout)
         rule.initialize(case.syn)
-        topology = rule.layout
+        topology = case.syn.topology
         force(topology, "dense" if column_cost is None else "event")
         if column_cost is not None:
             topology.column_cost = column_cost
         pre = torch.from_numpy(rng.random(S) < 0.2)
         post = torch.from_numpy(rng.random(D) < 0.2)
-        term = Term(0.4, pre, post, soft_bound, 0.0, 1.0)
-        chosen = topology.events(term)
+        term = Term(0.4, pre, post, soft_bound, 0.0, 1.0, pre_events=pre, post_events=post)
+        chosen = visited_side(topology, term)
         assert (chosen and chosen[0]) == {"rows": "pre", "columns": "post", "dense": None}[path]
-        topology.add_terms(topology.values, [term])
+        add_terms(topology, topology.values, [term])
         results[path] = case.dense_weights()
         rng = np.random.default_rng(8)
     np.testing.assert_allclose(results["rows"], results["dense"], rtol=1e-12, atol=1e-14)
@@ -158,7 +158,7 @@ def test_the_automatic_choice_picks_each_path(layout):
     case = Synapse(layout, rng)
     rule = make_rule("stdp", layout)
     rule.initialize(case.syn)
-    topology = rule.layout
+    topology = case.syn.topology
     stored = topology.values.numel()
     topology.event_min_weights = stored  # as if these weights were just large enough to pay
     trace = torch.from_numpy(rng.uniform(0, 1, S))
@@ -168,16 +168,17 @@ def test_the_automatic_choice_picks_each_path(layout):
     few_post = torch.zeros(D, dtype=torch.bool)
     few_post[[7]] = True
 
-    side, index = topology.events(Term(1.0, few, torch.ones(D, dtype=F64)))
+    ones = torch.ones(D, dtype=F64)
+    side, index = visited_side(topology, Term(1.0, few, ones, pre_events=few))
     assert side == "pre"
     assert index.tolist() == [3, 40]
-    side, index = topology.events(Term(1.0, trace, few_post))
+    side, index = visited_side(topology, Term(1.0, trace, few_post, post_events=few_post))
     assert side == "post"
     assert index.tolist() == [7]
-    assert topology.events(Term(1.0, many, torch.ones(D, dtype=F64))) is None  # high rate: dense
-    assert topology.events(Term(1.0, few.to(F64), torch.ones(D, dtype=F64))) is None  # no binary side
+    assert visited_side(topology, Term(1.0, many, ones, pre_events=many)) is None  # high rate: dense
+    assert visited_side(topology, Term(1.0, few, ones)) is None  # no event side stated: dense
     topology.event_min_weights = stored + 1  # small weights: dense without looking at the spikes
-    assert topology.events(Term(1.0, few, torch.ones(D, dtype=F64))) is None
+    assert visited_side(topology, Term(1.0, few, ones, pre_events=few)) is None
 
 
 def test_default_thresholds_keep_tiny_dense_groups_dense_and_use_events_for_large_ones():
@@ -188,7 +189,8 @@ def test_default_thresholds_keep_tiny_dense_groups_dense_and_use_events_for_larg
         syn.weights = torch.rand(size, size)
         spikes = torch.zeros(size, dtype=torch.bool)
         spikes[0] = True
-        event = Dense(SimpleSTDP(0.1, 0.1), syn).events(Term(1.0, spikes, torch.ones(size)))
+        topology = bind_topology(SimpleSTDP(0.1, 0.1), syn, Dense)
+        event = visited_side(topology, Term(1.0, spikes, torch.ones(size), pre_events=spikes))
         assert (event and event[0]) == expected
 
 
@@ -200,7 +202,8 @@ def test_event_driven_current_equals_spikes_times_weights(layout, rate):
     inputs = {"dense": SimpleDendriticInput, "sparse": SparseDendriticInput}
     for path in ("event", "dense"):
         behavior = inputs[layout](current_coef=0.7)
-        topology = (Dense if layout == "dense" else Sparse)(behavior, case.syn)
+        case.syn.topology = None  # a fresh binding for each path
+        topology = bind_topology(behavior, case.syn, Dense if layout == "dense" else Sparse)
         force(topology, path)
         if layout == "dense":
             topology.block_weights = 5 * D  # several chunks of rows when many sources spike
@@ -226,7 +229,7 @@ def test_the_current_reads_only_spiking_rows_at_low_rates_and_all_weights_at_hig
     rng = np.random.default_rng(12)
     case = Synapse(layout, rng)
     behavior = (SimpleDendriticInput if layout == "dense" else SparseDendriticInput)()
-    topology = (Dense if layout == "dense" else Sparse)(behavior, case.syn)
+    topology = bind_topology(behavior, case.syn, Dense if layout == "dense" else Sparse)
     topology.event_min_weights = topology.values.numel()
     # the event path gathers the rows of the spiking sources (dense) or their synapses' ranges (sparse)
     marker = "index_select" if layout == "dense" else "repeat_interleave"
@@ -259,8 +262,8 @@ def test_blocked_dense_learning_makes_no_temporary_larger_than_a_block(pre_rate)
     case = Synapse("dense", rng)
     rule = make_rule("stdp", "dense")
     rule.initialize(case.syn)
-    rule.layout.block_weights = 8 * D
-    rule.layout.event_min_weights = 0
+    case.syn.topology.block_weights = 8 * D
+    case.syn.topology.event_min_weights = 0
     w = case.dense_weights()
     spikes_and_traces = case.feed(rng, pre_rate, 0.5)
     with LargestOutput() as recorder:
@@ -275,7 +278,7 @@ def test_sparse_weights_assigned_after_initialize_are_indexed_again():
     case = Synapse("sparse", rng)
     rule = make_rule("stdp", "sparse")
     rule.initialize(case.syn)
-    force(rule.layout, "event")
+    force(case.syn.topology, "event")
     mask = rng.random((S, D)) < 0.2
     w = np.where(mask, rng.uniform(0, 1, (S, D)), 0.0)
     case.syn.weights = torch.from_numpy(w).to_sparse()
@@ -326,8 +329,7 @@ def test_a_network_runs_the_same_with_events_and_with_the_dense_formulation():
     for path in ("event", "dense"):
         net = ei_network(150, seed=5)
         for syn in net.synapse_groups:
-            force(syn.behavior[500].layout, path)
-            force(syn.behavior[180].topology, path)
+            force(syn.topology, path)
         spikes = 0
         for _ in range(40):
             net.simulate_iteration()
@@ -339,23 +341,34 @@ def test_a_network_runs_the_same_with_events_and_with_the_dense_formulation():
 
 
 def test_silent_is_remembered_per_tensor_version_and_sees_in_place_writes():
+    net = Network()
     row = torch.zeros(5, dtype=torch.bool)
-    assert silent(row)
+    assert silent(row, net)
     with Operators() as ops:
-        assert silent(row)  # remembered: no second look at the data
+        assert silent(row, net)  # remembered: no second look at the data
     assert ops.names == []
     row.copy_(torch.tensor([False, False, True, False, False]))  # the axon writes the row in place
-    assert not silent(row)
+    assert not silent(row, net)
     row.zero_()
-    assert silent(row)
-    assert not silent(torch.zeros(5))  # a float vector is not a spike vector
+    assert silent(row, net)
+    assert not silent(torch.zeros(5), net)  # a float vector is not a spike vector
     with torch.inference_mode():
         inference = torch.ones(3, dtype=torch.bool)
-    assert not silent(inference)
+    assert not silent(inference, net)
     large = torch.zeros(10_000, dtype=torch.bool)  # read as bytes
-    assert silent(large)
+    assert silent(large, net)
     large[-1] = True
-    assert not silent(large)
+    assert not silent(large, net)
+
+
+def test_silence_answers_belong_to_their_network():
+    first, second = Network(), Network()
+    row = torch.zeros(3, dtype=torch.bool)
+    assert silent(row, first)
+    row.numpy()[1] = True  # a write torch does not see: the first network keeps its answer
+    assert silent(row, first)
+    assert not silent(row, second)  # the second network has answers of its own
+    assert first.shared(SilenceChecks) is first.shared(SilenceChecks) is not second.shared(SilenceChecks)
 
 
 def test_spikes_as_numbers_are_a_uint8_view_with_the_same_values():

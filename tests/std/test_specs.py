@@ -92,15 +92,15 @@ def test_delays_that_are_not_numbers_are_a_type_error():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"mode": 1, "offset": -3}, "parameter delays: expected delays >= 0, got -2"),
-        ({"delays": [1, 2]}, "parameter delays: expected a (4,) tensor or a number, got (2,)"),
-        ({"delays": [0.5, 1, 1, 1]}, "parameter delays: expected whole numbers of iterations, got [0.5, 1, 1, 1]"),
+        ({"mode": 1, "offset": -3}, "expected delays >= 0, got -2"),
+        ({"delays": [1, 2]}, "expected a (4,) tensor or a number, got (2,)"),
+        ({"delays": [0.5, 1, 1, 1]}, "expected whole numbers of iterations, got [0.5, 1, 1, 1]"),
     ],
 )
 def test_delay_initializer_refuses_bad_delays_at_initialize(kwargs, message):
     with pytest.raises(ParameterError) as info:
         wire(4, 3, [SynapseInit(), WeightInitializer(mode=0), DelayInitializer(**kwargs)], src_train=silent(4))
-    assert str(info.value) == f"DelayInitializer on synapse inp=>out: {message}"
+    assert str(info.value) == f"DelayInitializer.delays on synapse inp=>out: {message}"
 
 
 # -- WeightInitializer --------------------------------------------------------------------------
@@ -222,7 +222,7 @@ PWNED = []
         (
             {"mode": "uniform(__import__('os'), 1)"},
             ParameterError,
-            "WeightInitializer.mode: expected number arguments in",
+            "WeightInitializer.mode: expected number arguments, got \"uniform(__import__('os'), 1)\"",
         ),
         ({"mode": "PWNED.append(1)"}, ParameterError, "WeightInitializer.mode: expected a number or a fill mode"),
         ({"mode": "normal(0.5)"}, ParameterError, "WeightInitializer.mode: expected 0 or 2 arguments for 'normal'"),
@@ -269,25 +269,25 @@ def test_weight_initializer_refuses_bad_parameters_at_construction(kwargs, error
         (
             {"mode": 1, "weight_shape": (3, 2, 3, 3), "density": 0.5},
             (2, 4, 4),
-            "parameter true_sparsity: expected False for weights of shape (3, 2, 3, 3): sparse weights are "
+            "true_sparsity on synapse inp=>out: expected False for weights of shape (3, 2, 3, 3): sparse weights are "
             "(src.size, dst.size) = (32, 4), got True",
         ),
         (
             {"mode": 1, "function": lambda w: w[0]},
             6,
-            "parameter function: expected a function returning a tensor of shape (6, 4), got (4,)",
+            "function on synapse inp=>out: expected a function returning a tensor of shape (6, 4), got (4,)",
         ),
         (
             {"weights": torch.ones(4, 6), "weight_shape": (6, 4)},
             6,
-            "parameter weights: expected shape (6, 4), got (4, 6)",
+            "weights on synapse inp=>out: expected shape (6, 4), got (4, 6)",
         ),
     ],
 )
 def test_weight_initializer_refuses_what_does_not_fit_at_initialize(kwargs, src, message):
     with pytest.raises(ParameterError) as info:
         weights_of(WeightInitializer(**kwargs), src=src)
-    assert str(info.value) == f"WeightInitializer on synapse inp=>out: {message}"
+    assert str(info.value) == f"WeightInitializer.{message}"
 
 
 # -- normalization and clipping on every layout ---------------------------------------------------
@@ -545,6 +545,5 @@ def test_trace_time_constants_must_be_positive_and_not_below_dt(cls):
     with pytest.raises(ParameterError) as info:
         wire(3, 2, synapse, src_train=silent(3), dt=1.0)
     assert str(info.value) == (
-        f"{cls.__name__} on synapse inp=>out: parameter tau_s: "
-        "expected >= dt = 1.0 ms (a shorter one oscillates), got 0.5"
+        f"{cls.__name__}.tau_s on synapse inp=>out: expected >= dt = 1.0 ms (a shorter one oscillates), got 0.5"
     )

@@ -155,8 +155,14 @@ def layout_of(cls):
     return next(layout for prefix, layout in LAYOUT_OF.items() if cls.__name__.startswith(prefix))
 
 
-@pytest.mark.parametrize("cls", BEHAVIORS, ids=lambda c: c.__name__)
-def test_every_layout_matches_the_oracle_over_random_spikes(cls):
+# the event-driven path (visiting only the weights of spiking neurons) exists on dense and sparse weights
+PATHS = [(cls, "default") for cls in BEHAVIORS] + [
+    (cls, path) for cls in BEHAVIORS if layout_of(cls) in ("dense", "sparse") for path in ("events", "dense")
+]
+
+
+@pytest.mark.parametrize(("cls", "path"), PATHS, ids=lambda c: getattr(c, "__name__", c))
+def test_every_layout_matches_the_oracle_over_random_spikes(cls, path):
     layout = layout_of(cls)
     src, dst, behaviors, pairs, scale = layout_case(layout)
     steps, dt = 25, 0.5
@@ -164,6 +170,9 @@ def test_every_layout_matches_the_oracle_over_random_spikes(cls):
     pre_train = rng.random((steps, int(np.prod(src)))) < 0.3
     post_train = rng.random((steps, int(np.prod(dst)))) < 0.3
     net, syn = wire(src, dst, [*behaviors, cls(**FAST, **AMPLITUDES)], pre_train, post_train, dt=dt)
+    if path != "default":  # force one path whatever the weights' size and the rate
+        syn.topology.event_min_weights = 0
+        syn.topology.event_fraction = 1.0 if path == "events" else 0.0
     w0, pairs = weights_by_key(syn, layout, pairs)
     expected = oracle(w0, pairs, scale, pre_train, post_train, {}, cls.nearest, dt)
     net.simulate_iterations(steps)

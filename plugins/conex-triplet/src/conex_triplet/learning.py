@@ -23,19 +23,20 @@ it as ``r1``, ``r2`` (``(src.size,)``) and ``o1``, ``o2`` (``(dst.size,)``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import attrs
-import torch
 
 from conex import Phase, ge, gt, param
-from conex_std.synapses.learning import BaseLearning, checked_bounds
+from conex_std.synapses.learning import BoundedLearning
+from conex_std.synapses.terms import Term
 from conex_std.synapses.topology import Conv2d, Dense, Local2d, One2One, Sparse
 from conex_triplet.rules import record_spikes, triplet_stdp
 
 __all__ = [
     "ALL_TO_ALL",
+    "BEHAVIORS",
     "NEAREST",
     "Conv2dNearestTripletSTDP",
     "Conv2dTripletSTDP",
@@ -87,7 +88,7 @@ def _fitted(name: str, fit: Fit) -> Any:
     return param(getattr(fit, name), check=check, unit=unit, doc=doc)
 
 
-class TripletSTDP(BaseLearning):
+class TripletSTDP(BoundedLearning):
     """Triplet STDP (Pfister & Gerstner 2006), all-to-all form: every spike adds 1 to its traces.
 
     Each iteration the four traces decay to their values just before this iteration's spikes,
@@ -108,14 +109,6 @@ class TripletSTDP(BaseLearning):
 
     tau_plus: float = param(16.8, check=gt(0), unit="ms", doc="time constant of r1, the fast source trace")
     tau_minus: float = param(33.7, check=gt(0), unit="ms", doc="time constant of o1, the fast destination trace")
-    w_min: float = param(0.0, doc="lower weight limit the bounds use")
-    w_max: float = param(1.0, doc="upper weight limit the bounds use")
-    positive_bound: str | Callable[..., Any] | None = param(
-        None, doc="bound on potentiation: soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
-    )
-    negative_bound: str | Callable[..., Any] | None = param(
-        None, doc="bound on depression: soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
-    )
     # last, so that NearestTripletSTDP, which declares them again with its fit, keeps the same order
     tau_x: float = _fitted("tau_x", ALL_TO_ALL)
     tau_y: float = _fitted("tau_y", ALL_TO_ALL)
@@ -123,9 +116,6 @@ class TripletSTDP(BaseLearning):
     a3_plus: float = _fitted("a3_plus", ALL_TO_ALL)
     a2_minus: float = _fitted("a2_minus", ALL_TO_ALL)
     a3_minus: float = _fitted("a3_minus", ALL_TO_ALL)
-
-    def validate(self) -> None:
-        self._bounds = checked_bounds(self)
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
@@ -136,10 +126,8 @@ class TripletSTDP(BaseLearning):
         self._decays = tuple(math.exp(-dt / tau) for tau in taus)
         self._amplitudes = (self.a2_plus, self.a3_plus, self.a2_minus, self.a3_minus)
 
-    def compute_dw(self, synapse: Any) -> torch.Tensor:
+    def terms(self, synapse: Any) -> Sequence[Term]:
         return triplet_stdp(
-            self.layout.correlate,
-            self.layout.values,
             synapse.pre_spike,
             synapse.post_spike,
             synapse.r1,
@@ -149,7 +137,8 @@ class TripletSTDP(BaseLearning):
             self._amplitudes,
             self.w_min,
             self.w_max,
-            *self._bounds,
+            self.positive,
+            self.negative,
         )
 
     def forward(self, synapse: Any) -> None:
@@ -159,6 +148,10 @@ class TripletSTDP(BaseLearning):
         super().forward(synapse)
         for trace, spike in zip(traces, (synapse.pre_spike,) * 2 + (synapse.post_spike,) * 2, strict=True):
             record_spikes(trace, spike, self.nearest)
+
+    def reset(self, synapse: Any) -> None:
+        for trace in (synapse.r1, synapse.r2, synapse.o1, synapse.o2):
+            trace.zero_()
 
 
 class NearestTripletSTDP(TripletSTDP):
@@ -239,3 +232,18 @@ class Local2dNearestTripletSTDP(NearestTripletSTDP):
     """Nearest-spike triplet STDP on local weights ``(out_c, out_h*out_w, in_c*kh*kw)``."""
 
     topology = Local2d
+
+
+BEHAVIORS = (
+    SimpleTripletSTDP,
+    SparseTripletSTDP,
+    One2OneTripletSTDP,
+    Conv2dTripletSTDP,
+    Local2dTripletSTDP,
+    SimpleNearestTripletSTDP,
+    SparseNearestTripletSTDP,
+    One2OneNearestTripletSTDP,
+    Conv2dNearestTripletSTDP,
+    Local2dNearestTripletSTDP,
+)
+"""What the plugin registers: each form on each layout (the two forms themselves are for subclassing)."""
