@@ -4,6 +4,10 @@ Both recorders preallocate a ring buffer at initialize and overwrite the oldest 
 full, so memory stays fixed however long the simulation runs. Read the history back in
 chronological order with ``recorder.data(name)``. ``Network.reset`` keeps what they recorded, so
 one recorder spans all trials (``recorder.clear()`` forgets it).
+
+With ``R > 1`` replicas the recorded variables carry their replica axis: a :class:`Recorder`
+sample of ``v`` is ``(R, size)``, so ``data("v")`` is ``(n, R, size)``, and an
+:class:`EventRecorder` event names its replica, ``[iteration, replica, index]``.
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ class _Recording(Behavior):
     priority = Phase.RECORDER
     category = "any"
     initialize_last = True  # after spike catchers, so synapse variables such as pre_spike exist
+    supports_replicas = True
 
     def validate(self) -> None:
         self._names = _variable_names(type(self).__name__, self.variables)
@@ -100,6 +105,10 @@ class _Recording(Behavior):
             raise KeyError(f"{type(self).__name__} records {', '.join(self._names)}, not {name!r}")
         return self._rings[name].ordered()
 
+    def recorded(self) -> dict[str, torch.Tensor]:
+        """``{name: data(name)}`` of every recorded variable (``conex run`` saves it in recordings.pt)."""
+        return {name: self.data(name) for name in self._names}
+
     def clear(self) -> None:
         """Forget everything recorded so far (memory stays allocated)."""
         for ring in self._rings.values():
@@ -113,8 +122,9 @@ class Recorder(_Recording):
     paths on the host (``"v"``, ``"spikes"``, ``"weights"``, ``"src.trace"``, or on the network
     ``"dopamine_concentration"``); a number is recorded as a 0-d tensor.
 
-    Read API: ``data(name)`` is a ``(n_recorded, *variable_shape)`` tensor, oldest first;
-    ``iterations`` holds the matching iteration numbers; ``n_recorded`` counts them.
+    Read API: ``data(name)`` is a ``(n_recorded, *variable_shape)`` tensor, oldest first (with
+    ``R > 1`` replicas the variable's shape starts with its replica axis: ``(n_recorded, R, size)``
+    for ``v``); ``iterations`` holds the matching iteration numbers; ``n_recorded`` counts them.
     """
 
     variables: Any = param(("v",), positional=True, doc="variable name(s) on the host to record")
@@ -172,24 +182,41 @@ class EventRecorder(_Recording):
     An event is a nonzero (``True``) entry; its index is the flat index into the variable
     (depth-major for neuron groups). ``data(name)`` is an ``(n_events, 2)`` int64 tensor of
     ``[iteration, index]`` rows, oldest first (within an iteration, by index).
+
+    With ``R > 1`` replicas every recorded variable must have the leading replica axis, and rows are
+    ``[iteration, replica, index]`` (``(n_events, 3)``; ``index`` within the replica), within an
+    iteration by replica, then index; ``max_events`` counts the events of all replicas.
     """
 
     variables: Any = param(("spikes",), positional=True, doc="variable name(s) on the host to record")
     max_events: int = param(100_000, check=ge(1), doc="events kept per variable; older ones are overwritten")
 
     def initialize(self, host: Any) -> None:
-        device = host.network.device
+        net = host.network
         self._rings = {}
         for name in self._names:
             value = self._read(host, name)
             if not isinstance(value, torch.Tensor):
                 kind = type(value).__name__
                 raise self.error(host, f"cannot record events of {name!r}: expected a tensor, got {kind}")
-            self._rings[name] = RingBuffer(self.max_events, (2,), torch.int64, device)
+            if net.replicas > 1 and (value.dim() == 0 or value.shape[0] != net.replicas):
+                shape = tuple(value.shape)
+                raise self.error(
+                    host,
+                    f"cannot record events of {name!r} per replica: its shape {shape} has no leading "
+                    f"axis of the {net.replicas} replicas",
+                )
+            self._rings[name] = RingBuffer(self.max_events, (2 if net.replicas == 1 else 3,), torch.int64, net.device)
 
     def forward(self, host: Any) -> None:
-        iteration = host.network.iteration
+        net = host.network
+        iteration = net.iteration
         for name, ring in self._rings.items():
-            index = torch.nonzero(self._read(host, name).reshape(-1)).squeeze(1)
-            events = torch.stack((torch.full_like(index, iteration), index), dim=1)
+            value = self._read(host, name)
+            if net.replicas == 1:
+                index = torch.nonzero(value.reshape(-1)).squeeze(1)
+                events = torch.stack((torch.full_like(index, iteration), index), dim=1)
+            else:
+                found = torch.nonzero(value.reshape(net.replicas, -1))  # [replica, index] rows
+                events = torch.cat((torch.full_like(found[:, :1], iteration), found), dim=1)
             ring.extend(events)

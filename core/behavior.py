@@ -29,7 +29,7 @@ import torch
 
 from conex.errors import ConexError, ParameterError, ParameterTypeError, bad_parameter
 
-__all__ = ["Behavior", "Check", "ParamSpec", "between", "ge", "gt", "one_of", "param"]
+__all__ = ["Behavior", "Check", "ParamSpec", "between", "ge", "gt", "one_of", "param", "replica_values"]
 
 _META_KEY = "conex"
 
@@ -77,6 +77,7 @@ class _ParamMeta:
     doc: str
     unit: str | None
     check: Check | None
+    per_replica: bool = False
 
 
 def param(
@@ -86,6 +87,7 @@ def param(
     unit: str | None = None,
     check: Check | None = None,
     positional: bool = False,
+    per_replica: bool = False,
 ) -> Any:
     """Declare a behavior parameter.
 
@@ -96,11 +98,13 @@ def param(
         check: constraint on the value, e.g. ``gt(0)``.
         positional: accept the parameter positionally (as CoNeX's ``a_plus, a_minus``);
             otherwise it is keyword-only.
+        per_replica: a float parameter that may also be given as one value per replica (a list or
+            1-D tensor of ``R`` numbers, each checked); see :func:`replica_values`.
     """
     return attrs.field(
         default=default,
         kw_only=not positional,
-        metadata={_META_KEY: _ParamMeta(doc=doc, unit=unit, check=check)},
+        metadata={_META_KEY: _ParamMeta(doc=doc, unit=unit, check=check, per_replica=per_replica)},
     )
 
 
@@ -115,6 +119,7 @@ class ParamSpec:
     unit: str | None
     doc: str
     expected: str | None
+    per_replica: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         default = None if self.required else self.default
@@ -128,6 +133,7 @@ class ParamSpec:
             "unit": self.unit,
             "doc": self.doc,
             "expected": self.expected,
+            "per_replica": self.per_replica,
         }
 
 
@@ -153,6 +159,43 @@ def _accepted_types(annotation: Any) -> tuple[tuple[type, ...], bool]:
     if all(m in _SIMPLE_TYPES for m in simple):
         return simple, optional
     return (), optional
+
+
+def _checked(owner: str, name: str, value: Any, annotation: Any, meta: _ParamMeta | None) -> Any:
+    """``value`` coerced to its annotation and checked against the parameter's declared check."""
+    value = _coerce(owner, name, value, annotation)
+    if meta is not None and meta.check is not None and value is not None:
+        try:
+            ok = meta.check(value)
+        except TypeError:
+            ok = False
+        if not ok:
+            simple, _ = _accepted_types(annotation)
+            kind = " or ".join(_SIMPLE_TYPES[t] for t in simple)
+            raise bad_parameter(owner, name, value, f"{kind} {meta.check.expected}".strip())
+    return value
+
+
+def _is_sequence(value: Any) -> bool:
+    """A list, tuple or 1-D tensor: one value per replica."""
+    if isinstance(value, torch.Tensor):
+        return value.dim() == 1
+    return isinstance(value, (list, tuple))
+
+
+def _numbers(owner: str, name: str, values: Any) -> list[Any]:
+    """The per-replica values as Python numbers (a non-empty sequence)."""
+    items = values.tolist() if isinstance(values, torch.Tensor) else list(values)
+    if not items:
+        raise bad_parameter(owner, name, values, "a number or one number per replica")
+    return items
+
+
+def replica_values(value: Any) -> tuple[float, ...]:
+    """Every value a parameter takes: one for a number, one per replica for per-replica values."""
+    if isinstance(value, torch.Tensor):
+        return tuple(float(v) for v in value.flatten().tolist())
+    return (value,)
 
 
 def _coerce(owner: str, name: str, value: Any, annotation: Any) -> Any:
@@ -186,6 +229,9 @@ class Behavior(torch.nn.Module):
       e.g. ``("pre_spike", "post_trace", "src.axon")``.
     * ``provides``: attributes this behavior sets on its host, so a missing requirement can be
       reported together with the behavior that would have provided it.
+    * ``supports_replicas``: the behavior works on a network of ``R > 1`` replicas, keeping every
+      piece of state with a leading replica axis and never mixing replicas; a network with
+      replicas refuses, at initialize, a behavior that does not say so.
     """
 
     priority: ClassVar[int | None] = None
@@ -193,6 +239,7 @@ class Behavior(torch.nn.Module):
     category: ClassVar[str] = "any"
     requires: ClassVar[Sequence[str]] = ()
     provides: ClassVar[Sequence[str]] = ()
+    supports_replicas: ClassVar[bool] = False
     _conex_manual_init: ClassVar[bool] = False
 
     def __init__(self) -> None:
@@ -207,17 +254,13 @@ class Behavior(torch.nn.Module):
         hints = _resolved_hints(type(self))
         for field in attrs.fields(type(self)):
             meta = field.metadata.get(_META_KEY)
-            value = _coerce(owner, field.name, getattr(self, field.name), hints.get(field.name, field.type))
-            if meta is not None and meta.check is not None and value is not None:
-                try:
-                    ok = meta.check(value)
-                except TypeError:
-                    ok = False
-                if not ok:
-                    simple, _ = _accepted_types(hints.get(field.name, field.type))
-                    kind = " or ".join(_SIMPLE_TYPES[t] for t in simple)
-                    expected = f"{kind} {meta.check.expected}".strip()
-                    raise bad_parameter(owner, field.name, value, expected)
+            annotation = hints.get(field.name, field.type)
+            given = getattr(self, field.name)
+            if meta is not None and meta.per_replica and _is_sequence(given):
+                checked = [_checked(owner, field.name, v, annotation, meta) for v in _numbers(owner, field.name, given)]
+                value = torch.tensor(checked, dtype=torch.float64)  # placed per replica at initialize
+            else:
+                value = _checked(owner, field.name, given, annotation, meta)
             object.__setattr__(self, field.name, value)
         self.validate()
 
@@ -257,6 +300,25 @@ class Behavior(torch.nn.Module):
 
     # -- helpers ------------------------------------------------------------------------------
 
+    def place_replica_values(self, host: Any) -> None:
+        """Turn per-replica parameter values into tensors of the host network's replicas.
+
+        Called by the network before :meth:`initialize`. Values given one per replica must be
+        ``R`` of them; they become a ``(R, 1)`` tensor of the network's dtype on its device, which
+        broadcasts against per-neuron state ``(R, size)`` (with one replica: the plain number).
+        """
+        net = host.network
+        for field in attrs.fields(type(self)) if attrs.has(type(self)) else ():
+            value = getattr(self, field.name)
+            meta = field.metadata.get(_META_KEY)
+            if meta is None or not meta.per_replica or not isinstance(value, torch.Tensor):
+                continue
+            if value.numel() != net.replicas:
+                expected = f"one value or {net.replicas} (one per replica of {net.label()})"
+                raise self.bad_parameter(field.name, value.tolist(), expected, host=host)
+            placed = float(value[0]) if net.replicas == 1 else value.to(net.device, net.def_dtype).view(-1, 1)
+            object.__setattr__(self, field.name, placed)
+
     def error(self, host: Any, message: str) -> ConexError:
         """A :class:`ConexError` naming this behavior and its host, to ``raise`` at initialize."""
         return ConexError(f"{type(self).__name__} on {describe(host)}: {message}")
@@ -279,7 +341,8 @@ class Behavior(torch.nn.Module):
             return ()
         hints = _resolved_hints(cls)
         specs = []
-        for field in attrs.fields(cls):
+        fields = attrs.fields(cls)  # positional ones first, as the signature takes them
+        for field in [f for f in fields if not f.kw_only] + [f for f in fields if f.kw_only]:
             meta = field.metadata.get(_META_KEY) or _ParamMeta("", None, None)
             required = field.default is attrs.NOTHING
             specs.append(
@@ -291,6 +354,7 @@ class Behavior(torch.nn.Module):
                     unit=meta.unit,
                     doc=meta.doc,
                     expected=meta.check.expected if meta.check else None,
+                    per_replica=meta.per_replica,
                 )
             )
         return tuple(specs)

@@ -70,7 +70,8 @@ def describe(name: str, as_json: bool) -> None:
         return
     priority = "none" if entry.priority is None else entry.priority
     click.echo(f"{entry.name}  ({entry.plugin} {entry.version or ''})".rstrip())
-    click.echo(f"category: {entry.category}   default priority: {priority}")
+    replicas = "yes" if entry.cls.supports_replicas else "no"
+    click.echo(f"category: {entry.category}   default priority: {priority}   replicas: {replicas}")
     click.echo(f"class: {entry.cls.__module__}.{entry.cls.__qualname__}")
     doc = inspect.cleandoc(entry.cls.__doc__ or "")
     if doc:
@@ -81,7 +82,16 @@ def describe(name: str, as_json: bool) -> None:
             p.type,
             "(required)" if p.required else repr(p.default),
             p.unit or "",
-            "; ".join(filter(None, [p.doc, f"must be {p.expected}" if p.expected else ""])),
+            "; ".join(
+                filter(
+                    None,
+                    [
+                        p.doc,
+                        f"must be {p.expected}" if p.expected else "",
+                        "one value per replica allowed" if p.per_replica else "",
+                    ],
+                )
+            ),
         )
         for p in entry.parameters
     ]
@@ -117,17 +127,29 @@ def demo() -> None:
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
+    replicas = summary.get("replicas", 1)
     click.echo(
         f"\n{summary['iterations']} iterations of {summary['dt_ms']} ms on {summary['device']}, "
         f"{summary['ms_per_step']:.3f} ms per step"
     )
-    if summary["rates_hz"]:
+    if replicas > 1:
         click.echo(
-            "\n" + format_table(("group", "rate (Hz)"), [(t, f"{r:.2f}") for t, r in summary["rates_hz"].items()])
+            f"{replicas} replicas: rates are means ± sd across replicas; mean w is the mean ± sd of the "
+            "replicas' mean weights, std, min and max are over all replicas' weights"
         )
+    if summary["rates_hz"]:
+        sd = summary.get("rates_hz_sd", {})
+        rows = [(t, f"{r:.2f} ± {sd[t]:.2f}" if replicas > 1 else f"{r:.2f}") for t, r in summary["rates_hz"].items()]
+        click.echo("\n" + format_table(("group", "rate (Hz)"), rows))
     if summary["weights"]:
         rows = [
-            (name, f"{s['mean']:.4f}", f"{s['std']:.4f}", f"{s['min']:.4f}", f"{s['max']:.4f}")
+            (
+                name,
+                f"{s['mean']:.4f} ± {s['mean_sd']:.4f}" if replicas > 1 else f"{s['mean']:.4f}",
+                f"{s['std']:.4f}",
+                f"{s['min']:.4f}",
+                f"{s['max']:.4f}",
+            )
             for name, s in summary["weights"].items()
         ]
         click.echo("\n" + format_table(("synapse", "mean w", "std", "min", "max"), rows))
@@ -138,6 +160,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
 @click.option("--steps", type=click.IntRange(min=0), help="Iterations to run (with --resume: further iterations).")
 @click.option("--device", help="Torch device, e.g. cpu or cuda (overrides the file).")
 @click.option("--seed", type=int, help="Seed (overrides the file).")
+@click.option(
+    "--replicas", type=click.IntRange(min=1), help="Independent copies of the network run at once (overrides the file)."
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder [default: runs/NAME].")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), help="Write a checkpoint every K iterations.")
 @click.option(
@@ -156,6 +181,7 @@ def run(
     steps: int | None,
     device: str | None,
     seed: int | None,
+    replicas: int | None,
     out: Path | None,
     checkpoint_every: int | None,
     resume: Path | None,
@@ -184,7 +210,13 @@ def run(
             if steps is None:
                 raise click.UsageError("--steps is required with NETWORK")
             job = start_run(
-                network, out or Path("runs") / network.stem, steps, device=device, seed=seed, overwrite=overwrite
+                network,
+                out or Path("runs") / network.stem,
+                steps,
+                device=device,
+                seed=seed,
+                replicas=replicas,
+                overwrite=overwrite,
             )
         try:
             job.advance(checkpoint_every=checkpoint_every, progress=progress)

@@ -6,6 +6,7 @@ A network file is data, never code::
     dt = 1.0
     seed = 42
     flush_denormal = true         # optional: treat subnormal floats as 0 while simulating (CPU speed)
+    replicas = 8                  # optional: independent copies of the network run at once
 
     [groups.input]
     size = [1, 8, 8]              # or an int
@@ -60,7 +61,7 @@ else:  # pragma: no cover - Python 3.10
 
 __all__ = ["ConfigError", "build_network", "load_config", "parse_config"]
 
-_NETWORK_KEYS = {"dt", "seed", "device", "dtype", "tag", "flush_denormal"}
+_NETWORK_KEYS = {"dt", "seed", "device", "dtype", "tag", "flush_denormal", "replicas"}
 _GROUP_KEYS = {"size", "tag"}
 _SYNAPSE_KEYS = {"src", "dst", "tag"}
 _BEHAVIOR_KEYS = {"priority", "behavior"}
@@ -208,12 +209,14 @@ def build_network(
     *,
     device: str | None = None,
     seed: int | None = None,
+    replicas: int | None = None,
     registry: Registry | None = None,
     initialize: bool = False,
 ) -> Network:
     """Build the network a parsed config describes, and initialize it when ``initialize``.
 
-    ``device`` and ``seed`` override the file's ``[network]`` values (the CLI's ``--device``/``--seed``).
+    ``device``, ``seed`` and ``replicas`` override the file's ``[network]`` values (the CLI's
+    ``--device``/``--seed``/``--replicas``).
     Initializing here, rather than with ``net.initialize()`` later, lets a parameter error a behavior
     raises at initialize (``tau_s`` shorter than ``dt``) point at its field in the file too.
     """
@@ -241,6 +244,7 @@ def build_network(
             behavior=behavior,
             tag=net_table.get("tag"),
             flush_denormal=net_table.get("flush_denormal", False),
+            replicas=replicas if replicas is not None else net_table.get("replicas", 1),
         )
     except (ParameterError, ParameterTypeError) as exc:
         raise _located("network", exc, net_table) from None

@@ -110,8 +110,11 @@ class NeuronGroup(NetworkObject):
         return (self.depth, self.height, self.width)
 
     def vector(self, mode: str | float = "zeros", dtype: torch.dtype | None = None) -> torch.Tensor:
-        """A ``(size,)`` tensor on the network's device, filled by ``mode``."""
-        return self.tensor((self.size,), mode, dtype)
+        """A ``(size,)`` tensor per replica (``(R, size)`` with ``R > 1``) on the network's device, filled by ``mode``.
+
+        Random modes draw the whole tensor at once, so each replica gets draws of its own.
+        """
+        return self.tensor((*self.network.replica_shape, self.size), mode, dtype)
 
 
 class SynapseGroup(NetworkObject):
@@ -153,8 +156,8 @@ class SynapseGroup(NetworkObject):
         return f"synapse {self.src.tag or '?'}=>{self.dst.tag or '?'}"
 
     def matrix(self, mode: str | float = "zeros", dtype: torch.dtype | None = None) -> torch.Tensor:
-        """A dense ``(src.size, dst.size)`` tensor (source x destination), filled by ``mode``."""
-        return self.tensor((self.src.size, self.dst.size), mode, dtype)
+        """A dense ``(src.size, dst.size)`` tensor (source x destination) per replica, filled by ``mode``."""
+        return self.tensor((*self.network.replica_shape, self.src.size, self.dst.size), mode, dtype)
 
 
 def resolve_path(obj: Any, path: str) -> tuple[bool, Any]:

@@ -71,9 +71,15 @@ def local2d_weight_shape(kernel_shape: Sequence[int]) -> tuple[int, int, int]:
     return (out_c, out_h * out_w, in_c * kh * kw)
 
 
-def sparse_weights(positions: torch.Tensor, values: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
-    """A coalesced sparse COO ``shape`` tensor from sorted, distinct row-major ``positions`` and their ``values``."""
-    indices = torch.stack((positions // shape[1], positions % shape[1]))
+def sparse_weights(positions: torch.Tensor, values: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """A coalesced sparse COO ``shape`` tensor from sorted, distinct row-major ``positions`` and their ``values``.
+
+    ``(S, D)`` for one network; ``(R, S, D)`` holds each replica's own synapses.
+    """
+    if len(shape) == 2:
+        indices = torch.stack((positions // shape[1], positions % shape[1]))
+    else:
+        indices = torch.stack(torch.unravel_index(positions, shape))
     return torch.sparse_coo_tensor(indices, values, shape, check_invariants=False, is_coalesced=True)
 
 

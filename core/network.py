@@ -36,6 +36,10 @@ class Network(NetworkObject):
             in float32) to zero. Traces of silent neurons decay through that range, where every
             operation that produces such a number is several times slower on x86; flushing makes
             them 0 instead. The previous mode is restored when the simulation call returns.
+        replicas: how many independent copies of the network run at once. With ``R > 1`` every
+            piece of state carries a leading replica axis (``spikes`` is ``(R, size)``, dense
+            weights ``(R, S, D)``), each replica has its own weights and random draws, and
+            replicas never interact; ``R = 1`` (the default) keeps the plain shapes.
 
     Behaviors draw randomness from :attr:`generator` (the ``tensor``/``vector`` helpers do), so
     the global torch RNG is never touched.
@@ -52,6 +56,7 @@ class Network(NetworkObject):
         behavior: BehaviorSpec = None,
         tag: str | None = None,
         flush_denormal: bool = False,
+        replicas: int = 1,
     ) -> None:
         if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not dt > 0:
             raise bad_parameter("Network", "dt", dt, "a float > 0 (ms)")
@@ -59,6 +64,11 @@ class Network(NetworkObject):
             raise bad_parameter("Network", "dtype", dtype, "a floating torch.dtype", wrong_type=True)
         if not isinstance(flush_denormal, bool):
             raise bad_parameter("Network", "flush_denormal", flush_denormal, "a bool", wrong_type=True)
+        if isinstance(replicas, bool) or not isinstance(replicas, int):
+            raise bad_parameter("Network", "replicas", replicas, "an int >= 1", wrong_type=True)
+        if replicas < 1:
+            raise bad_parameter("Network", "replicas", replicas, "an int >= 1")
+        self.replicas = replicas
         self.flush_denormal = flush_denormal
         self.dt = float(dt)
         self.device = torch.device(device)
@@ -96,6 +106,11 @@ class Network(NetworkObject):
                 self._constants.clear()
             cached = self._constants[value] = torch.tensor(value, dtype=self.def_dtype, device=self.device)
         return cached
+
+    @property
+    def replica_shape(self) -> tuple[int, ...]:
+        """The leading shape of per-replica state: ``()`` with one replica, ``(R,)`` with ``R``."""
+        return () if self.replicas == 1 else (self.replicas,)
 
     def shared(self, factory: type[T]) -> T:
         """This network's one instance of ``factory``, made (without arguments) on first request.
@@ -153,7 +168,12 @@ class Network(NetworkObject):
         self._check_behaviors_unshared()
         schedule = build_schedule(self._objects)
         for entry in initialization_order(schedule):
+            if self.replicas > 1 and not entry.behavior.supports_replicas:
+                raise entry.behavior.error(
+                    entry.host, f"does not support replicas, and {self.label()} has {self.replicas}"
+                )
             entry.behavior.to(self.device)
+            entry.behavior.place_replica_values(entry.host)
             entry.behavior.initialize(entry.host)
         for entry in schedule:
             self._check_requirements(entry.host, entry.behavior)

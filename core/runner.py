@@ -24,7 +24,7 @@ from conex.errors import ConexError
 from conex.network import Network
 from conex.registry import get_registry
 
-__all__ = ["Run", "SpikeMonitor", "prepare_out", "resume_run", "start_run"]
+__all__ = ["Run", "SpikeMonitor", "prepare_out", "resume_run", "start_run", "weight_values"]
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "network.toml"
@@ -35,13 +35,18 @@ class SpikeMonitor:
 
     Events are ``(iteration, neuron)`` rows; at most ``max_events`` per group are kept (the first
     ones), so memory stays bounded however long the run.
+
+    With ``R > 1`` replicas everything is per replica: ``counts[tag]`` is ``(R, size)``, each entry
+    of ``per_step[tag]`` lists the ``R`` replicas' spike counts of that step, and events are
+    ``(iteration, replica, neuron)`` rows (``max_events`` counts those of all replicas).
     """
 
     def __init__(self, net: Network, max_events: int = 200_000) -> None:
         self.groups = [g for g in net.neuron_groups if isinstance(getattr(g, "spikes", None), torch.Tensor)]
+        self.replicas = net.replicas
         self.max_events = max_events
-        self.counts = {g.tag: torch.zeros(g.size, dtype=torch.long) for g in self.groups}
-        self.per_step: dict[str, list[int]] = {g.tag: [] for g in self.groups}
+        self.counts = {g.tag: torch.zeros((*net.replica_shape, g.size), dtype=torch.long) for g in self.groups}
+        self.per_step: dict[str, list[Any]] = {g.tag: [] for g in self.groups}
         self.events: dict[str, list[torch.Tensor]] = {g.tag: [] for g in self.groups}
         self.n_events = dict.fromkeys(self.counts, 0)
 
@@ -49,17 +54,25 @@ class SpikeMonitor:
         for group in self.groups:
             spikes = group.spikes.detach().to("cpu", torch.bool)
             self.counts[group.tag] += spikes
-            fired = spikes.nonzero().flatten()
-            self.per_step[group.tag].append(int(fired.numel()))
+            if self.replicas == 1:
+                fired = spikes.nonzero().flatten()
+                self.per_step[group.tag].append(int(fired.numel()))
+                fired = fired.unsqueeze(1)
+            else:
+                fired = spikes.view(self.replicas, -1).nonzero()  # (replica, neuron) rows
+                self.per_step[group.tag].append(spikes.view(self.replicas, -1).sum(1).tolist())
             room = self.max_events - self.n_events[group.tag]
             if room > 0 and fired.numel():
                 fired = fired[:room]
-                self.events[group.tag].append(torch.stack([torch.full_like(fired, net.iteration), fired], 1))
-                self.n_events[group.tag] += fired.numel()
+                iteration = torch.full_like(fired[:, :1], net.iteration)
+                self.events[group.tag].append(torch.cat([iteration, fired], 1))
+                self.n_events[group.tag] += fired.shape[0]
 
     def event_tensor(self, tag: str) -> torch.Tensor:
+        """``(n, 2)`` ``[iteration, neuron]`` rows of group ``tag`` (``(n, 3)`` ``[iteration, replica, neuron]``)."""
         chunks = self.events[tag]
-        return torch.cat(chunks) if chunks else torch.zeros((0, 2), dtype=torch.long)
+        width = 2 if self.replicas == 1 else 3
+        return torch.cat(chunks) if chunks else torch.zeros((0, width), dtype=torch.long)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -73,6 +86,49 @@ class SpikeMonitor:
         self.per_step = state["per_step"]
         self.events = {t: [e] for t, e in state["events"].items()}
         self.n_events = {t: int(e.shape[0]) for t, e in state["events"].items()}
+
+
+def weight_values(synapse: Any) -> list[torch.Tensor] | None:
+    """The synapse's weights as 1-D float CPU tensors, one per replica (one if shared), or None without weights.
+
+    Dense weights of ``R > 1`` replicas are ``(R, ...)``, sparse ones a ``(R, S, D)`` sparse tensor
+    (its stored values); weights without the replica axis (``synapse.shared_weights``) are one
+    tensor for every replica.
+    """
+    w = getattr(synapse, "weights", None)
+    if not isinstance(w, torch.Tensor):
+        return None
+    w = w.detach()
+    replicas = synapse.network.replicas
+    per_replica = (
+        replicas > 1 and not getattr(synapse, "shared_weights", False) and w.dim() >= 1 and w.shape[0] == replicas
+    )
+    if w.is_sparse:
+        w = w.coalesce()
+        values = w.values().float().cpu()
+        if not per_replica:
+            return [values]
+        replica = w.indices()[0].cpu()
+        return [values[replica == r] for r in range(replicas)]
+    values = w.float().cpu()
+    return list(values.reshape(replicas, -1)) if per_replica else [values.flatten()]
+
+
+def _statistics(values: torch.Tensor) -> dict[str, float]:
+    """Mean, std, min and max of ``values`` (NaN when there are none)."""
+    if not values.numel():
+        return dict.fromkeys(("mean", "std", "min", "max"), float("nan"))
+    return {
+        "mean": float(values.mean()),
+        "std": float(values.std()) if values.numel() > 1 else 0.0,
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
+
+
+def _spread(values: list[float]) -> float:
+    """The standard deviation across replicas (0 for one)."""
+    return float(torch.tensor(values, dtype=torch.float64).std()) if len(values) > 1 else 0.0
 
 
 @attrs.define
@@ -112,34 +168,55 @@ class Run:
             monitor=self.monitor.state(),
             timing={"seconds": self.seconds, "steps": self.steps_run},
             target=self.target,
+            replicas=self.net.replicas,
         )
 
     def summary(self) -> dict[str, Any]:
-        """Rates per group, weight statistics per plastic synapse, time per step."""
+        """Rates per group, weight statistics per plastic synapse, time per step.
+
+        With ``R > 1`` replicas ``rates_hz`` holds each group's mean across replicas, ``rates_hz_sd``
+        the standard deviation across replicas and ``rates_hz_per_replica`` the ``R`` rates;
+        ``weights`` holds statistics of all replicas' weights together plus ``mean_sd``, the
+        standard deviation of the replicas' mean weights, and ``weights_per_replica`` those of each.
+        """
         net = self.net
         duration_s = max(net.iteration, 1) * net.dt / 1000.0
-        rates = {tag: float(c.sum()) / (c.numel() * duration_s) for tag, c in self.monitor.counts.items()}
-        weights = {}
+        summary: dict[str, Any] = {"iterations": net.iteration, "dt_ms": net.dt, "replicas": net.replicas}
+        if net.replicas == 1:
+            summary["rates_hz"] = {
+                tag: float(c.sum()) / (c.numel() * duration_s) for tag, c in self.monitor.counts.items()
+            }
+        else:
+            per_replica = {
+                tag: (c.sum(-1).double() / (c.shape[-1] * duration_s)).tolist()
+                for tag, c in self.monitor.counts.items()
+            }
+            summary["rates_hz"] = {tag: sum(r) / len(r) for tag, r in per_replica.items()}
+            summary["rates_hz_sd"] = {tag: _spread(r) for tag, r in per_replica.items()}
+            summary["rates_hz_per_replica"] = per_replica
+        weights, weights_per_replica = {}, {}
         for syn in net.synapse_groups:
-            w = getattr(syn, "weights", None)
-            if isinstance(w, torch.Tensor):
-                values = (w.coalesce().values() if w.is_sparse else w).detach().float().cpu()
-                weights[syn.label().removeprefix("synapse ")] = {
-                    "mean": float(values.mean()),
-                    "std": float(values.std()) if values.numel() > 1 else 0.0,
-                    "min": float(values.min()),
-                    "max": float(values.max()),
-                }
-        return {
-            "iterations": net.iteration,
-            "dt_ms": net.dt,
-            "device": str(net.device),
-            "rates_hz": rates,
-            "weights": weights,
-            "ms_per_step": 1000.0 * self.seconds / max(self.steps_run, 1),
-            "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-            "torch": torch.__version__,
-        }
+            values = weight_values(syn)
+            if values is None:
+                continue
+            name = syn.label().removeprefix("synapse ")
+            weights[name] = _statistics(torch.cat(values))
+            if net.replicas > 1:
+                each = [_statistics(v) for v in values] * (net.replicas if len(values) == 1 else 1)
+                weights[name]["mean_sd"] = _spread([e["mean"] for e in each])
+                weights_per_replica[name] = each
+        summary["weights"] = weights
+        if net.replicas > 1:
+            summary["weights_per_replica"] = weights_per_replica
+        summary.update(
+            {
+                "device": str(net.device),
+                "ms_per_step": 1000.0 * self.seconds / max(self.steps_run, 1),
+                "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+                "torch": torch.__version__,
+            }
+        )
+        return summary
 
     def save_results(self, plots: bool = True) -> list[Path]:
         """Write recorded data, the summary and (with matplotlib installed) plots into ``out``."""
@@ -187,15 +264,19 @@ def start_run(
     *,
     device: str | None = None,
     seed: int | None = None,
+    replicas: int | None = None,
     overwrite: bool = False,
 ) -> Run:
-    """Build and initialize the network of ``config_path`` to run ``steps`` steps into ``out``."""
+    """Build and initialize the network of ``config_path`` to run ``steps`` steps into ``out``.
+
+    ``device``, ``seed`` and ``replicas`` override the file's values.
+    """
     try:
         text = config_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{config_path}: no such file") from None
     config = parse_config(text, source=str(config_path))
-    net = build_network(config, device=device, seed=seed, initialize=True)
+    net = build_network(config, device=device, seed=seed, replicas=replicas, initialize=True)
     prepare_out(out, overwrite)
     (out / CONFIG).write_text(text, encoding="utf-8")
     return Run(net, text, out, SpikeMonitor(net), target=steps)
@@ -209,7 +290,7 @@ def resume_run(out: Path, *, steps: int | None = None, device: str | None = None
     payload = load_checkpoint(out / CHECKPOINT)
     state = payload["state"]
     config = parse_config(payload["config"], source=f"{out / CHECKPOINT}:config")
-    net = build_network(config, device=device, initialize=True)
+    net = build_network(config, device=device, replicas=payload.get("replicas", 1), initialize=True)
     restore_state(net, state)
     monitor = SpikeMonitor(net)
     monitor.load(payload["monitor"])

@@ -19,6 +19,8 @@ class NeuronAxon(Behavior):
     Runs after firing (380 > 340) and sets ``neurons.axon = self``. :meth:`get_spike` with delay 0 gives
     this iteration's spikes, delay d those of d iterations ago (all False before the run began). The
     history is a ring buffer ``(max_delay, size)`` of bools: each iteration overwrites its oldest row.
+    With ``R > 1`` replicas it is ``(max_delay, R, size)`` and a read gives ``(R, size)``: every
+    replica's spikes through the same per-neuron delays.
 
     With ``have_trace`` (by default: when the group has a ``trace``, e.g. from :class:`SpikeTrace`, which
     runs before the axon) ``neurons.trace`` is kept the same way and served by :meth:`get_spike_trace`.
@@ -33,6 +35,7 @@ class NeuronAxon(Behavior):
     category = "neuron"
     requires = ("spikes",)
     provides = ("axon",)
+    supports_replicas = True
 
     max_delay: int = param(1, check=ge(1), unit="iterations", doc="iterations of spike history kept (delays < it)")
     proximal_min_delay: int = param(0, check=ge(0), unit="iterations", doc="smallest delay of Proximal synapses")
@@ -47,15 +50,17 @@ class NeuronAxon(Behavior):
                 raise self.bad_parameter(name, getattr(self, name), f"< max_delay = {self.max_delay}")
 
     def initialize(self, neurons: Any) -> None:
-        device = neurons.network.device
+        net = neurons.network
+        row = (*net.replica_shape, neurons.size)  # one iteration of every replica
         self.size = neurons.size
-        self.spike_history = torch.zeros((self.max_delay, neurons.size), dtype=torch.bool, device=device)
+        self._row_size = net.replicas * neurons.size  # elements per history row
+        self.spike_history = torch.zeros((self.max_delay, *row), dtype=torch.bool, device=net.device)
         self.trace_history = None
         if self.have_trace or (self.have_trace is None and hasattr(neurons, "trace")):
             if not isinstance(getattr(neurons, "trace", None), torch.Tensor):
                 raise self.error(neurons, "have_trace=True needs neurons.trace, which SpikeTrace provides")
-            self.trace_history = neurons.vector().expand(self.max_delay, -1).clone()
-        self._columns = torch.arange(neurons.size, device=device)
+            self.trace_history = torch.zeros((self.max_delay, *row), dtype=net.def_dtype, device=net.device)
+        self._columns = torch.arange(self._row_size, device=net.device).view(row)  # r * size + i
         self._head = 0
         # with one row every delay is 0: the row itself is served, always as the same tensor object
         self._spike_row = self.spike_history.select(0, 0)
@@ -70,10 +75,12 @@ class NeuronAxon(Behavior):
 
     def _read(self, history: torch.Tensor, delay: torch.Tensor) -> torch.Tensor:
         rows = torch.remainder(self._head - delay, self.max_delay)
-        return history.view(-1)[rows.mul_(self.size).add_(self._columns)]
+        return history.view(-1)[torch.add(self._columns, rows.mul_(self._row_size))]
 
     def get_spike(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
         """``(size,)`` bools: neuron i's spike of ``delay[i]`` iterations ago (``0 <= delay < max_delay``).
+
+        ``delay`` is ``(size,)``, shared by the replicas; with ``R > 1`` the result is ``(R, size)``.
 
         With ``max_delay == 1`` this is a view of the history, which the axon's next iteration
         overwrites: read it, do not keep or modify it (the spike catchers re-read it every iteration).
@@ -81,7 +88,7 @@ class NeuronAxon(Behavior):
         return self._spike_row if self.max_delay == 1 else self._read(self.spike_history, delay)
 
     def get_spike_trace(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
-        """``(size,)``: neuron i's ``trace`` of ``delay[i]`` iterations ago (needs ``have_trace``).
+        """``(size,)`` (``(R, size)``): neuron i's ``trace`` of ``delay[i]`` iterations ago (needs ``have_trace``).
 
         A view with ``max_delay == 1``, as in :meth:`get_spike`.
         """

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from conex import Behavior, Phase, ge, gt, param
+from conex_std.neurons.vectors import check_each
 from conex_std.synapses.specs import check_delays
 
 __all__ = ["SimpleDendriteStructure", "SimpleDendriteComputation"]
@@ -25,11 +26,16 @@ class SimpleDendriteStructure(Behavior):
     current. The ``*_min_delay`` parameters are CoNeX's: the smallest ``dst_delay`` of each kind, for
     code that wants it; :meth:`update_min_delay` recomputes them from the synapses. ``Network.reset``
     drops the pending input and zeroes the three currents.
+
+    With ``R > 1`` replicas the synapses' currents and the three sums are ``(R, size)``, and the
+    pending input of each dendrite is ``(<Kind>_max_delay, R, size)``: the ``dst_delay`` of each
+    neuron is shared by the replicas.
     """
 
     priority = Phase.DENDRITE_STRUCTURE
     category = "neuron"
     provides = ("I_proximal", "I_distal", "I_apical")
+    supports_replicas = True
 
     Proximal_max_delay: int = param(1, check=ge(0), unit="iterations", doc="Proximal input buffer; 0: no proximal")
     Distal_max_delay: int = param(1, check=ge(0), unit="iterations", doc="Distal input buffer; 0: no distal")
@@ -57,7 +63,9 @@ class SimpleDendriteStructure(Behavior):
 
     def initialize(self, neurons: Any) -> None:
         net = neurons.network
-        self._columns = torch.arange(neurons.size, device=net.device)
+        row = (*net.replica_shape, neurons.size)  # one iteration of every replica
+        self._row_size = net.replicas * neurons.size
+        self._columns = torch.arange(self._row_size, device=net.device).view(row)  # r * size + j
         self._pending: dict[str, torch.Tensor] = {}
         for kind in DENDRITES:
             length = self.max_delays[kind]
@@ -71,7 +79,7 @@ class SimpleDendriteStructure(Behavior):
                     raise self.error(neurons, f"{kind} {synapse.label()} has no current I: give it a dendritic input")
                 check_delays(self, synapse, "dst_delay", neurons.size, length, f"{kind}_max_delay of {neurons.label()}")
             if length > 1 and synapses:
-                self._pending[kind] = torch.zeros((length, neurons.size), dtype=net.def_dtype, device=net.device)
+                self._pending[kind] = torch.zeros((length, *row), dtype=net.def_dtype, device=net.device)
             setattr(neurons, f"I_{kind.lower()}", neurons.vector())
         # a one-iteration buffer delays nothing (every dst_delay is 0): its input is the currents' sum
         self._summed = tuple(
@@ -104,14 +112,13 @@ class SimpleDendriteStructure(Behavior):
                     total.add_(synapse.I)
             else:
                 total.copy_(first.I)
-        size = neurons.size
         for kind, buffer in self._pending.items():
             length = buffer.shape[0]
             now = self._step % length
             flat = buffer.view(-1)
             for synapse in neurons.afferent_synapses.get(kind, []):
                 slots = torch.remainder(synapse.dst_delay + now, length)
-                flat.index_add_(0, slots.mul_(size).add_(self._columns), synapse.I)
+                flat.index_add_(0, torch.add(self._columns, slots.mul_(self._row_size)).view(-1), synapse.I.reshape(-1))
             getattr(neurons, f"I_{kind.lower()}").copy_(buffer[now])
             buffer[now].zero_()
         if self._pending:  # a plain attribute write on a torch Module costs microseconds: only when used
@@ -131,15 +138,23 @@ class SimpleDendriteComputation(Behavior):
     Apical and distal input only prime a neuron: at most they push ``v`` towards the fraction
     ``provocativeness`` of the way from rest to threshold (``tau``, ``R`` default to 1 when the group
     has none). A ``None`` provocativeness ignores that dendrite. ``Network.reset`` zeroes ``I``.
+    With ``R > 1`` replicas ``I`` is ``(R, size)`` and the three parameters may differ per replica.
     """
 
     priority = Phase.DENDRITE_COMPUTATION
     category = "neuron"
     provides = ("I",)
+    supports_replicas = True
 
-    I_tau: float | None = param(None, check=gt(0), unit="ms", doc="decay time constant of I; None: I is reset")
-    apical_provocativeness: float | None = param(None, doc="how far apical input may push v towards threshold")
-    distal_provocativeness: float | None = param(None, doc="how far distal input may push v towards threshold")
+    I_tau: float | None = param(
+        None, check=gt(0), per_replica=True, unit="ms", doc="decay time constant of I; None: I is reset"
+    )
+    apical_provocativeness: float | None = param(
+        None, per_replica=True, doc="how far apical input may push v towards threshold"
+    )
+    distal_provocativeness: float | None = param(
+        None, per_replica=True, doc="how far distal input may push v towards threshold"
+    )
 
     def initialize(self, neurons: Any) -> None:
         self._priming = [
@@ -149,8 +164,9 @@ class SimpleDendriteComputation(Behavior):
         ]
         self.requires = ("I_proximal", "I_distal", "I_apical") + (("v", "v_rest", "threshold") if self._priming else ())
         dt = neurons.network.dt
-        if self.I_tau is not None and self.I_tau < dt:
-            raise self.bad_parameter("I_tau", self.I_tau, f">= dt = {dt} ms (a shorter one oscillates)", host=neurons)
+        if self.I_tau is not None:
+            expected = f">= dt = {dt} ms (a shorter one oscillates)"
+            check_each(self, "I_tau", self.I_tau, lambda tau: tau >= dt, expected, host=neurons)
         self._keep = None if self.I_tau is None else 1.0 - dt / self.I_tau
         neurons.I = neurons.vector()
 

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from conex import Behavior, Phase, gt, param
-from conex_std.neurons.vectors import neuron_vector
+from conex_std.neurons.vectors import neuron_vector, replica_pairs
 
 __all__ = ["LIF"]
 
@@ -25,29 +25,43 @@ class LIF(Behavior):
     ``Network.reset`` puts ``v`` and ``spikes`` back to these initial values; ``threshold`` (which
     homeostasis moves) and ``I`` (a dendrite's, or the drive a user sets) stay.
 
-    Shape: ``v``, ``I``, ``threshold``: ``(size,)`` floats; ``spikes``: ``(size,)`` bool.
+    Replicas: ``R``, ``threshold``, ``tau``, ``v_reset`` and ``v_rest`` may be given one value per
+    replica; on the group they are then ``(R, 1)`` tensors, broadcast against the ``(R, size)`` state.
+
+    Shape: ``v``, ``I``, ``threshold``: ``(size,)`` floats; ``spikes``: ``(size,)`` bool; each with a
+    leading replica axis, ``(R, size)``, with ``R > 1`` replicas.
     """
 
     priority = Phase.NEURON_DYNAMICS
     category = "neuron"
     provides = ("v", "spikes", "I", "threshold", "v_reset", "v_rest", "tau", "R")
+    supports_replicas = True
 
-    R: float = param(1.0, positional=True, check=gt(0), doc="membrane resistance (input current scale)")
-    threshold: float = param(-55.0, positional=True, unit="mV", doc="firing threshold")
-    tau: float = param(10.0, positional=True, check=gt(0), unit="ms", doc="membrane time constant")
-    v_reset: float = param(-70.0, positional=True, unit="mV", doc="voltage right after a spike")
-    v_rest: float = param(-65.0, positional=True, unit="mV", doc="resting voltage, reached without input")
-    init_v: Any = param(None, unit="mV", doc="initial voltage: number, fill mode or (size,) tensor; default v_rest")
-    init_s: Any = param(None, doc="initial spikes: (size,) bool tensor; default none")
+    R: float = param(
+        1.0, positional=True, check=gt(0), per_replica=True, doc="membrane resistance (input current scale)"
+    )
+    threshold: float = param(-55.0, positional=True, per_replica=True, unit="mV", doc="firing threshold")
+    tau: float = param(10.0, positional=True, check=gt(0), per_replica=True, unit="ms", doc="membrane time constant")
+    v_reset: float = param(-70.0, positional=True, per_replica=True, unit="mV", doc="voltage right after a spike")
+    v_rest: float = param(
+        -65.0, positional=True, per_replica=True, unit="mV", doc="resting voltage, reached without input"
+    )
+    init_v: Any = param(
+        None, unit="mV", doc="initial voltage: number, fill mode, (size,) or (R, size) tensor; default v_rest"
+    )
+    init_s: Any = param(None, doc="initial spikes: (size,) or (R, size) bool tensor; default none")
 
     def validate(self) -> None:
-        if not self.threshold > self.v_reset:
-            raise self.bad_parameter("threshold", self.threshold, f"a float > v_reset ({self.v_reset})")
+        pairs = replica_pairs(self.threshold, self.v_reset)
+        for replica, threshold, v_reset in pairs:
+            if not threshold > v_reset:
+                where = f" in replica {replica}" if len(pairs) > 1 else ""
+                raise self.bad_parameter("threshold", threshold, f"a float > v_reset ({v_reset}){where}")
 
     def initialize(self, neurons: Any) -> None:
         neurons.R, neurons.tau = self.R, self.tau
         neurons.v_rest, neurons.v_reset = self.v_rest, self.v_reset
-        neurons.threshold = neurons.vector(self.threshold)
+        neurons.threshold = neuron_vector(self, neurons, "threshold", self.threshold)
         neurons.v = neuron_vector(self, neurons, "init_v", self.v_rest if self.init_v is None else self.init_v)
         if self.init_s is None:
             neurons.spikes = neurons.vector(0, dtype=torch.bool)
@@ -65,5 +79,9 @@ class LIF(Behavior):
         net = neurons.network
         step = net.dt / neurons.tau
         # v + (v_rest - v + R*I) * step, rearranged to update v in place without temporaries
-        neurons.v.mul_(net.constant(1.0 - step)).add_(neurons.I, alpha=neurons.R * step)
+        gain = neurons.R * step
+        if isinstance(gain, torch.Tensor):  # per-replica values: (R, 1) tensors
+            neurons.v.mul_(net.constant(1.0 - step)).addcmul_(neurons.I, gain)
+        else:
+            neurons.v.mul_(net.constant(1.0 - step)).add_(neurons.I, alpha=gain)
         neurons.v.add_(net.constant(neurons.v_rest * step))

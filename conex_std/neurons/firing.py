@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from conex import Behavior, Phase, ge, param
+from conex_std.neurons.vectors import fill_where
 
 __all__ = ["KWTA", "Fire"]
 
@@ -17,17 +18,19 @@ class Fire(Behavior):
     Reads the group's ``threshold`` tensor (LIF's, moved by homeostasis behaviors such as
     :class:`AdaptiveThreshold`) and its ``v_reset``.
 
-    Shape: ``spikes``: ``(size,)`` bool, a new tensor each iteration.
+    Shape: ``spikes``: ``(size,)`` bool (``(R, size)`` with ``R > 1`` replicas), a new tensor each
+    iteration; a per-replica ``v_reset`` is a ``(R, 1)`` tensor.
     """
 
     priority = Phase.FIRE
     category = "neuron"
     requires = ("v", "threshold", "v_reset")
     provides = ("spikes",)
+    supports_replicas = True
 
     def forward(self, neurons: Any) -> None:
         spikes = neurons.v >= neurons.threshold
-        neurons.v.masked_fill_(spikes, neurons.network.constant(neurons.v_reset))
+        fill_where(neurons.v, spikes, neurons.v_reset, neurons.network)
         neurons.spikes = spikes
 
 
@@ -41,12 +44,14 @@ class KWTA(Behavior):
 
     With ``dimension`` set, the group is viewed as ``(depth, height, width)`` and the competition
     runs along that axis separately for every position of the other two (``dimension=0``: ``k``
-    winners among the depth channels at each pixel).
+    winners among the depth channels at each pixel). With ``R > 1`` replicas each replica has its
+    own competition: ``k`` winners per replica (and position).
     """
 
     priority = Phase.KWTA
     category = "neuron"
     requires = ("v", "threshold", "v_reset")
+    supports_replicas = True
 
     k: int = param(positional=True, check=ge(1), doc="number of winners")
     dimension: int | None = param(
@@ -54,14 +59,15 @@ class KWTA(Behavior):
     )
 
     def initialize(self, neurons: Any) -> None:
+        replicas = neurons.network.replica_shape  # the competition runs within each replica
         if self.dimension is None:
-            self._shape: tuple[int, ...] = (neurons.size,)
-            self._dim = 0
+            self._shape: tuple[int, ...] = (*replicas, neurons.size)
+            self._dim = len(replicas)
         elif self.dimension > 2:
             expected = "0, 1, 2 (depth, height, width) or None"
             raise self.bad_parameter("dimension", self.dimension, expected, host=neurons)
         else:
-            self._shape, self._dim = neurons.shape, self.dimension
+            self._shape, self._dim = (*replicas, *neurons.shape), len(replicas) + self.dimension
         length = self._shape[self._dim]
         if self.k > length:
             where = "neurons in the group" if self.dimension is None else f"neurons along dimension {self.dimension}"
@@ -75,4 +81,4 @@ class KWTA(Behavior):
         top = order.narrow(self._dim, 0, self.k)
         winners = self._winners.fill_(False).scatter_(self._dim, top, True)
         losers = eligible & ~winners
-        neurons.v.masked_fill_(losers.view(-1), neurons.v_reset)
+        fill_where(neurons.v, losers.view(neurons.v.shape), neurons.v_reset, neurons.network)

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from conex import Behavior, Phase, ge, gt, param
-from conex_std.neurons.vectors import neuron_vector
+from conex_std.neurons.vectors import add_scaled, check_each, neuron_vector
 from conex_std.spikes import as_numbers
 
 __all__ = ["ActivityBaseHomeostasis", "AdaptiveThreshold"]
@@ -27,17 +27,19 @@ class AdaptiveThreshold(Behavior):
     pass it as ``init_theta`` (and disable the behavior to keep it fixed, as Diehl & Cook do
     when testing). ``Network.reset`` keeps ``theta``: it is learned.
 
-    Shape: ``theta``: ``(size,)`` float.
+    Shape: ``theta``: ``(size,)`` float, ``(R, size)`` with ``R > 1`` replicas (``theta_plus`` and
+    ``tau_theta`` may differ per replica).
     """
 
     priority = Phase.HOMEOSTASIS
     category = "neuron"
     requires = ("spikes", "threshold")
     provides = ("theta",)
+    supports_replicas = True
 
-    theta_plus: float = param(0.05, check=ge(0), unit="mV", doc="threshold increase per spike")
-    tau_theta: float = param(1e7, check=gt(0), unit="ms", doc="decay time constant of theta")
-    init_theta: Any = param(0.0, unit="mV", doc="initial theta: number, fill mode or (size,) tensor")
+    theta_plus: float = param(0.05, check=ge(0), per_replica=True, unit="mV", doc="threshold increase per spike")
+    tau_theta: float = param(1e7, check=gt(0), per_replica=True, unit="ms", doc="decay time constant of theta")
+    init_theta: Any = param(0.0, unit="mV", doc="initial theta: number, fill mode, (size,) or (R, size) tensor")
 
     def initialize(self, neurons: Any) -> None:
         if not isinstance(getattr(neurons, "threshold", None), torch.Tensor):
@@ -48,7 +50,7 @@ class AdaptiveThreshold(Behavior):
 
     def forward(self, neurons: Any) -> None:
         change = torch.mul(neurons.theta, -neurons.network.dt / self.tau_theta, out=self._change)
-        change.add_(as_numbers(neurons.spikes), alpha=self.theta_plus)
+        add_scaled(change, as_numbers(neurons.spikes), self.theta_plus)
         neurons.theta += change
         neurons.threshold += change
 
@@ -64,21 +66,35 @@ class ActivityBaseHomeostasis(Behavior):
     ``updating_rate *= decay_rate``: busy neurons get harder to fire, quiet ones easier.
     ``Network.reset`` keeps the activity and the rate: homeostasis spans trials, and its windows
     follow ``network.iteration``, which a reset does not touch.
+
+    With ``R > 1`` replicas the activity is ``(R, size)`` and the float parameters may differ per
+    replica (the window is shared: it is the network's clock).
     """
 
     priority = Phase.HOMEOSTASIS
     category = "neuron"
     requires = ("spikes", "threshold")
+    supports_replicas = True
 
-    activity_rate: float = param(positional=True, check=ge(0), doc="target number of spikes per window")
+    activity_rate: float = param(
+        positional=True, check=ge(0), per_replica=True, doc="target number of spikes per window"
+    )
     window_size: int = param(positional=True, check=ge(1), unit="iterations", doc="iterations per window")
-    updating_rate: float = param(positional=True, check=ge(0), unit="mV", doc="threshold change per unit activity")
-    decay_rate: float = param(1.0, check=ge(0), doc="factor applied to updating_rate after each window")
+    updating_rate: float = param(
+        positional=True, check=ge(0), per_replica=True, unit="mV", doc="threshold change per unit activity"
+    )
+    decay_rate: float = param(
+        1.0, check=ge(0), per_replica=True, doc="factor applied to updating_rate after each window"
+    )
 
     def validate(self) -> None:
-        if not self.activity_rate < self.window_size:
-            expected = f"a float < window_size ({self.window_size})"
-            raise self.bad_parameter("activity_rate", self.activity_rate, expected)
+        check_each(
+            self,
+            "activity_rate",
+            self.activity_rate,
+            lambda v: v < self.window_size,
+            f"a float < window_size ({self.window_size})",
+        )
 
     def initialize(self, neurons: Any) -> None:
         self._penalty = -self.activity_rate / (self.window_size - self.activity_rate)
@@ -87,8 +103,8 @@ class ActivityBaseHomeostasis(Behavior):
 
     def forward(self, neurons: Any) -> None:
         # + 1 for a spike, + penalty otherwise
-        self.activities.add_(as_numbers(neurons.spikes), alpha=1.0 - self._penalty).add_(self._penalty)
+        add_scaled(self.activities, as_numbers(neurons.spikes), 1.0 - self._penalty).add_(self._penalty)
         if neurons.network.iteration % self.window_size == 0:
-            neurons.threshold.add_(self.activities, alpha=self._rate)
+            add_scaled(neurons.threshold, self.activities, self._rate)
             self.activities.zero_()
-            self._rate *= self.decay_rate
+            self._rate = self._rate * self.decay_rate  # a new value: a per-replica rate is the parameter's tensor

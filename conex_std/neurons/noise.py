@@ -6,6 +6,7 @@ from typing import Any
 
 from conex import Behavior, Phase, param
 from conex.fill import parse_fill
+from conex_std.neurons.vectors import add_scaled
 
 __all__ = ["InherentNoise"]
 
@@ -14,16 +15,19 @@ class InherentNoise(Behavior):
     """Adds ``scale * noise + offset`` to ``v`` every iteration, ``noise`` drawn afresh as ``mode`` says.
 
     ``mode`` is a fill mode (``"rand"``: uniform in [0, 1); ``"normal(0, 1)"``...), drawn from the
-    network's generator. It runs before the dynamics (priority 250).
+    network's generator. It runs before the dynamics (priority 250). With ``R > 1`` replicas the
+    noise is drawn as one ``(R, size)`` tensor per iteration (each replica its own), and ``scale``
+    and ``offset`` may differ per replica.
     """
 
     priority = Phase.NOISE
     category = "neuron"
     requires = ("v",)
+    supports_replicas = True
 
     mode: str = param("rand", doc="fill mode of the noise, e.g. 'rand' or 'normal(0, 1)'")
-    scale: float = param(1.0, unit="mV", doc="factor on the drawn noise")
-    offset: float = param(0.0, unit="mV", doc="constant added each iteration")
+    scale: float = param(1.0, per_replica=True, unit="mV", doc="factor on the drawn noise")
+    offset: float = param(0.0, per_replica=True, unit="mV", doc="constant added each iteration")
 
     def validate(self) -> None:
         self._mode = parse_fill(self.mode, owner=type(self).__name__, name="mode")
@@ -33,4 +37,4 @@ class InherentNoise(Behavior):
 
     def forward(self, neurons: Any) -> None:
         noise = self._mode.apply(self._noise, neurons.network.generator)
-        neurons.v.add_(noise, alpha=self.scale).add_(self.offset)
+        add_scaled(neurons.v, noise, self.scale).add_(self.offset)

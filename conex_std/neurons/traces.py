@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conex import Behavior, Phase, gt, param
+from conex_std.neurons.vectors import add_scaled
 from conex_std.spikes import as_numbers
 
 __all__ = ["SpikeTrace"]
@@ -16,16 +17,18 @@ class SpikeTrace(Behavior):
     Runs after firing (priority 360), so ``neurons.trace`` includes this iteration's spikes; a
     :class:`NeuronAxon` with history can then carry it to delayed synapses. ``Network.reset`` zeroes it.
 
-    Shape: ``trace``: ``(size,)`` float.
+    Shape: ``trace``: ``(size,)`` float, ``(R, size)`` with ``R > 1`` replicas (``tau_s`` and
+    ``spike_scale`` may differ per replica).
     """
 
     priority = Phase.SPIKE_TRACE
     category = "neuron"
     requires = ("spikes",)
     provides = ("trace",)
+    supports_replicas = True
 
-    tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="trace decay time constant")
-    spike_scale: float = param(1.0, doc="increase of the trace per spike")
+    tau_s: float = param(positional=True, check=gt(0), per_replica=True, unit="ms", doc="trace decay time constant")
+    spike_scale: float = param(1.0, per_replica=True, doc="increase of the trace per spike")
 
     def initialize(self, neurons: Any) -> None:
         neurons.trace = neurons.vector(0)
@@ -35,5 +38,5 @@ class SpikeTrace(Behavior):
 
     def forward(self, neurons: Any) -> None:
         trace = neurons.trace
-        trace.add_(as_numbers(neurons.spikes), alpha=self.spike_scale)
+        add_scaled(trace, as_numbers(neurons.spikes), self.spike_scale)
         trace.mul_(neurons.network.constant(1.0 - neurons.network.dt / self.tau_s))

@@ -52,9 +52,10 @@ class BaseDendriticInput(Behavior):
     category = "synapse"
     requires = ("pre_spike", "weights")
     provides = ("I",)
+    supports_replicas = True
     topology: ClassVar[type[Topology] | None] = None
 
-    current_coef: float = param(1.0, doc="scalar multiplying the current")
+    current_coef: float = param(1.0, doc="scalar multiplying the current", per_replica=True)
 
     def initialize(self, synapse: Any) -> None:
         self.current_type = self.sign(synapse)
@@ -179,5 +180,8 @@ class AveragePool2D(BaseDendriticInput):
                 f"destination (height, width): expected at most the source's {(src.height, src.width)}, "
                 f"got {(dst.height, dst.width)}",
             )
-        shape, size, dtype = src.shape, (dst.height, dst.width), synapse.network.def_dtype
-        return lambda pre: F.adaptive_avg_pool2d(as_numbers(pre).to(dtype=dtype).view(shape), size).view(-1)
+        net = synapse.network
+        shape, size, dtype, batch = src.shape, (dst.height, dst.width), net.def_dtype, net.replica_shape
+        return lambda pre: F.adaptive_avg_pool2d(as_numbers(pre).to(dtype=dtype).view(*batch, *shape), size).view(
+            *batch, -1
+        )

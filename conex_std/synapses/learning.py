@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import torch
 
 from conex import Behavior, Phase, ge, gt, param
+from conex.behavior import replica_values
 from conex.fill import parse_fill
 from conex_std.synapses.rules import pair_stdp, symmetric_istdp
 from conex_std.synapses.terms import BOUNDS, Bound, Term, add_terms, hard_bound, no_bound, resolve_bound, soft_bound
@@ -74,7 +75,13 @@ class BaseLearning(Behavior):
     topology: ClassVar[type[Topology]] = Dense
 
     def initialize(self, synapse: Any) -> None:
-        bind_topology(self, synapse, self.topology)
+        topology = bind_topology(self, synapse, self.topology)
+        if topology.shared:
+            raise self.error(
+                synapse,
+                f"weights shared by the {topology.replicas} replicas do not learn: "
+                "give WeightInitializer(shared=False) for weights of each replica's own",
+            )
 
     def compute_dw(self, synapse: Any) -> torch.Tensor:
         """This iteration's weight change, shaped like ``synapse.topology.values``."""
@@ -92,6 +99,8 @@ class TermLearning(BaseLearning):
     the dense formulation of blocks of a million weights or more runs as one compiled pass: twice
     the speed of large bursting networks over long runs, after seconds of compiling at the start.
     """
+
+    supports_replicas = True
 
     compiled: bool = param(False, doc="dense weights: run large dense updates as one torch.compile'd pass")
 
@@ -162,8 +171,8 @@ class PairSTDP(BoundedLearning):
 
     requires = _SPIKES_AND_TRACES
 
-    a_plus: float = param(positional=True, doc="coefficient of potentiation (pre trace x post spike)")
-    a_minus: float = param(positional=True, doc="coefficient of depression (pre spike x post trace)")
+    a_plus: float = param(positional=True, doc="coefficient of potentiation (pre trace x post spike)", per_replica=True)
+    a_minus: float = param(positional=True, doc="coefficient of depression (pre spike x post trace)", per_replica=True)
 
     def terms(self, synapse: Any) -> Sequence[Term]:
         return pair_stdp(
@@ -194,9 +203,13 @@ class SymmetricISTDP(TermLearning):
 
     requires = _SPIKES_AND_TRACES
 
-    rho: float | None = param(None, check=ge(0), unit="Hz", doc="target firing rate of the destination neurons")
-    alpha: float | None = param(None, doc="depression offset alpha; replaces 2 * rho * tau / 1000 when given")
-    lr: float = param(1e-5, doc="learning rate")
+    rho: float | None = param(
+        None, check=ge(0), unit="Hz", doc="target firing rate of the destination neurons", per_replica=True
+    )
+    alpha: float | None = param(
+        None, doc="depression offset alpha; replaces 2 * rho * tau / 1000 when given", per_replica=True
+    )
+    lr: float = param(1e-5, doc="learning rate", per_replica=True)
     is_inhibitory: bool = param(True, doc="the synapse is inhibitory (s = -1), else excitatory (s = +1)")
 
     def validate(self) -> None:
@@ -207,7 +220,7 @@ class SymmetricISTDP(TermLearning):
         super().initialize(synapse)
         pre_tau = self._trace_tau(synapse, "pre_trace_tau", "PreTrace")
         post_tau = self._trace_tau(synapse, "post_trace_tau", "PostTrace")
-        if pre_tau != post_tau:
+        if replica_values(pre_tau) != replica_values(post_tau):
             raise self.error(
                 synapse,
                 f"symmetric iSTDP needs equal pre and post trace time constants, got pre_trace_tau={pre_tau} "
@@ -247,7 +260,9 @@ class RSTDP(PairSTDP):
 
     provides = ("c",)
 
-    tau_c: float = param(positional=True, check=gt(0), unit="iterations", doc="time constant of the eligibility trace")
+    tau_c: float = param(
+        positional=True, check=gt(0), unit="iterations", doc="time constant of the eligibility trace", per_replica=True
+    )
     init_c_mode: str | float = param(0, doc="fill mode of c: a number, 'zeros', 'normal(mean, std)'...")
 
     def validate(self) -> None:
@@ -259,7 +274,10 @@ class RSTDP(PairSTDP):
         values = synapse.topology.values
         synapse.c = synapse.tensor(tuple(values.shape), self.init_c_mode, dtype=values.dtype)
         self._initial_c = synapse.c.clone()  # what reset restores, without drawing again
-        self._keep = synapse.tensor((), 1.0 - 1.0 / self.tau_c, dtype=values.dtype)  # c's decay per iteration
+        if isinstance(self.tau_c, torch.Tensor):  # one per replica
+            self._keep = synapse.topology.per_replica(1.0 - 1.0 / self.tau_c)
+        else:
+            self._keep = synapse.tensor((), 1.0 - 1.0 / self.tau_c, dtype=values.dtype)  # c's decay per iteration
 
     def forward(self, synapse: Any) -> None:
         c, topology = synapse.c, synapse.topology
@@ -267,6 +285,8 @@ class RSTDP(PairSTDP):
         add_terms(topology, c, self.terms(synapse))
         dopamine = synapse.network.dopamine_concentration
         if isinstance(dopamine, torch.Tensor):
+            if dopamine.dim() and topology.batch:  # one concentration per replica
+                dopamine = topology.per_replica(dopamine)
             topology.values.add_(c * dopamine)
         elif dopamine:
             topology.values.add_(c, alpha=dopamine)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import torch
 
 from conex import Behavior, Phase, between, gt, param
+from conex.behavior import replica_values
 from conex.errors import bad_parameter
 from conex.fill import FillMode, fill, parse_fill
 from conex.layouts import local2d_weight_shape, sparse_weights
@@ -95,10 +96,12 @@ class SynapseInit(Behavior):
     priority = Phase.SYNAPSE_INIT
     category = "synapse"
     provides = ("src_delay", "dst_delay", "I")
+    supports_replicas = True
 
     def initialize(self, synapse: Any) -> None:
-        synapse.src_delay = synapse.src.vector(dtype=torch.long)
-        synapse.dst_delay = synapse.dst.vector(dtype=torch.long)
+        # delays belong to the neurons, shared by every replica; the current is per replica
+        synapse.src_delay = synapse.src.tensor((synapse.src.size,), dtype=torch.long)
+        synapse.dst_delay = synapse.dst.tensor((synapse.dst.size,), dtype=torch.long)
         synapse.I = synapse.dst.vector()
 
 
@@ -115,6 +118,7 @@ class DelayInitializer(Behavior):
     priority = Phase.DELAY_INIT
     category = "synapse"
     provides = ("src_delay", "dst_delay")
+    supports_replicas = True  # delays belong to the neurons: every replica has the same
 
     mode: str | float | None = param(None, doc="fill mode or number for the delays (e.g. 'random', 'uniform(0, 4)', 3)")
     scale: float = param(1.0, doc="factor applied to drawn delays")
@@ -162,12 +166,19 @@ class WeightInitializer(Behavior):
     * ``(src.size, dst.size)`` by default (source x destination),
     * ``weight_shape`` when given (e.g. ``(out_c, in_c, kh, kw)`` for Conv2d, ``(size,)`` for one-to-one),
     * ``(out_c, out_h*out_w, in_c*kh*kw)`` when ``kernel_shape = (out_c, out_h, out_w, in_c, kh, kw)`` is
-      given (Local2d; ``synapse.kernel_shape`` is set too),
+      given (Local2d; ``synapse.kernel_shape`` is set too); a Conv2d ``kernel_shape = (out_c, in_c, kh, kw)``
+      is the weights' shape itself,
 
     then ``w = function(w) * scale + offset``. With ``density < 1`` only that fraction of the entries
     (an exact count, chosen with the network's generator) exists: with ``true_sparsity`` the weights are
     a coalesced sparse COO ``(src.size, dst.size)`` tensor (for the Sparse* behaviors), otherwise a
     dense tensor with zeros where there is no synapse.
+
+    With replicas every replica draws weights (and synapses) of its own: the shape gains a leading
+    ``R`` axis (sparse: a ``(R, src.size, dst.size)`` sparse tensor). Given ``weights`` of shape
+    ``(R, *shape)`` are each replica's; given ones of the plain shape are copied to every replica,
+    or, with ``shared=True``, kept as one tensor that every replica reads (frozen weights for
+    evaluating many inputs at once: learning rules refuse them).
     """
 
     priority = Phase.WEIGHT_INIT
@@ -181,8 +192,11 @@ class WeightInitializer(Behavior):
     density: float = param(1.0, check=between(0, 1, low_open=True), doc="fraction of synapses that exist")
     true_sparsity: bool = param(True, doc="with density < 1, store a sparse tensor (else dense with zeros)")
     weight_shape: Any = param(None, doc="shape of the weight tensor, e.g. (out_c, in_c, kh, kw) for Conv2d")
-    kernel_shape: Any = param(None, doc="Local2d kernel (out_c, out_h, out_w, in_c, kh, kw)")
+    kernel_shape: Any = param(
+        None, doc="Conv2d kernel (out_c, in_c, kh, kw) or Local2d kernel (out_c, out_h, out_w, in_c, kh, kw)"
+    )
     weights: Any = param(None, doc="the weights given directly (a tensor)")
+    shared: bool = param(False, doc="with replicas: one weight tensor read by every replica (frozen)")
 
     def validate(self) -> None:
         owner = type(self).__name__
@@ -192,36 +206,57 @@ class WeightInitializer(Behavior):
         if self.weights is not None and not isinstance(self.weights, torch.Tensor):
             raise self.bad_parameter("weights", self.weights, "a torch.Tensor or None", wrong_type=True)
         self.weight_shape = _shape(owner, "weight_shape", self.weight_shape)
-        self.kernel_shape = _shape(owner, "kernel_shape", self.kernel_shape, 6)
+        self.kernel_shape = _shape(owner, "kernel_shape", self.kernel_shape)
         if self.kernel_shape is not None:
-            local = local2d_weight_shape(self.kernel_shape)
-            if self.weight_shape not in (None, local):
-                raise self.bad_parameter("weight_shape", self.weight_shape, f"{local} for this kernel_shape")
-            self.weight_shape = local
+            if len(self.kernel_shape) not in (4, 6):
+                expected = (
+                    "a Conv2d kernel (out_c, in_c, kh, kw) or a Local2d kernel (out_c, out_h, out_w, in_c, kh, kw)"
+                )
+                raise self.bad_parameter("kernel_shape", self.kernel_shape, expected)
+            # a Conv2d kernel is the weights' shape (as CoNeX's documentation says); a Local2d one gives their shape
+            kernel = self.kernel_shape if len(self.kernel_shape) == 4 else local2d_weight_shape(self.kernel_shape)
+            if self.weight_shape not in (None, kernel):
+                raise self.bad_parameter("weight_shape", self.weight_shape, f"{kernel} for this kernel_shape")
+            self.weight_shape = kernel
+
+    supports_replicas = True
 
     def initialize(self, synapse: Any) -> None:
+        net = synapse.network
         synapse.kernel_shape = self.kernel_shape
-        synapse.weights = self._given(synapse) if self.weights is not None else self._drawn(synapse)
+        synapse.shared_weights = self.shared and net.replicas > 1
+        replicas = () if self.shared else net.replica_shape
+        synapse.weights = self._given(synapse, replicas) if self.weights is not None else self._drawn(synapse, replicas)
 
-    def _given(self, synapse: Any) -> torch.Tensor:
+    def _given(self, synapse: Any, replicas: tuple[int, ...]) -> torch.Tensor:
         net = synapse.network
         weights = self.weights.to(device=net.device, dtype=net.def_dtype).clone()
+        shape = self.weight_shape or (synapse.src.size, synapse.dst.size)
+        if replicas and tuple(weights.shape) == (*replicas, *shape):
+            return weights  # each replica's own
         if self.weight_shape is not None and tuple(weights.shape) != self.weight_shape:
-            raise self.bad_parameter("weights", tuple(weights.shape), f"shape {self.weight_shape}", host=synapse)
-        return weights
+            expected = f"shape {self.weight_shape}" + (f" or {(*replicas, *shape)}" if replicas else "")
+            raise self.bad_parameter("weights", tuple(weights.shape), expected, host=synapse)
+        return _replicated(weights, replicas[0]) if replicas else weights
 
-    def _drawn(self, synapse: Any) -> torch.Tensor:
+    def _drawn(self, synapse: Any, replicas: tuple[int, ...]) -> torch.Tensor:
         net = synapse.network
         shape = self.weight_shape or (synapse.src.size, synapse.dst.size)
         if self._draws_only_stored(shape):
-            return self._drawn_sparse(synapse, shape)
-        w = fill(self._fill, shape, device=net.device, dtype=net.def_dtype, generator=net.generator)
+            if not replicas:
+                return sparse_weights(*self._drawn_sparse(synapse, shape), shape)
+            drawn = [self._drawn_sparse(synapse, shape) for _ in range(replicas[0])]
+            offsets = [r * shape[0] * shape[1] for r in range(replicas[0])]
+            positions = torch.cat([kept + offset for (kept, _), offset in zip(drawn, offsets, strict=True)])
+            return sparse_weights(positions, torch.cat([values for _, values in drawn]), (*replicas, *shape))
+        full = (*replicas, *shape)
+        w = fill(self._fill, full, device=net.device, dtype=net.def_dtype, generator=net.generator)
         if self.function is not None:
             w = self.function(w)
-            if not isinstance(w, torch.Tensor) or tuple(w.shape) != shape:
+            if not isinstance(w, torch.Tensor) or tuple(w.shape) != full:
                 got = tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
                 raise self.bad_parameter(
-                    "function", got, f"a function returning a tensor of shape {shape}", host=synapse
+                    "function", got, f"a function returning a tensor of shape {full}", host=synapse
                 )
             w = w * self.scale  # a copy: the function's result may be its input or a read-only view
         else:
@@ -229,14 +264,22 @@ class WeightInitializer(Behavior):
         w.add_(self.offset)
         if self.density == 1:
             return w
+        per_replica = w[0].numel() if replicas else w.numel()
         # int32 positions where they fit: half the memory, and the same permutation as int64
-        index_dtype = torch.int32 if w.numel() < 2**31 else torch.long
-        kept = torch.randperm(w.numel(), generator=net.generator, device=net.device, dtype=index_dtype)
-        kept = kept[: int(w.numel() * self.density)].long()
+        index_dtype = torch.int32 if per_replica < 2**31 else torch.long
+        kept = torch.cat(
+            [
+                torch.randperm(per_replica, generator=net.generator, device=net.device, dtype=index_dtype)[
+                    : int(per_replica * self.density)
+                ].long()
+                + r * per_replica
+                for r in range(replicas[0] if replicas else 1)
+            ]
+        )
         if not self.true_sparsity:
             mask = torch.zeros(w.numel(), dtype=torch.bool, device=net.device)
             mask[kept] = True
-            return w.masked_fill_(~mask.view(shape), 0)
+            return w.masked_fill_(~mask.view(full), 0)
         if shape != (synapse.src.size, synapse.dst.size):
             raise self.bad_parameter(
                 "true_sparsity",
@@ -246,7 +289,7 @@ class WeightInitializer(Behavior):
                 host=synapse,
             )
         kept = kept.sort().values  # row-major order of distinct entries: already coalesced
-        return sparse_weights(kept, w.view(-1)[kept], shape)
+        return sparse_weights(kept, w.view(-1)[kept], full)
 
     def _draws_only_stored(self, shape: tuple[int, ...]) -> bool:
         """Large, truly sparse, element-wise weights are drawn for the stored synapses only.
@@ -264,8 +307,9 @@ class WeightInitializer(Behavior):
             and shape[0] * shape[1] >= _SPARSE_DRAW_FROM
         )
 
-    def _drawn_sparse(self, synapse: Any, shape: tuple[int, ...]) -> torch.Tensor:
-        """A uniformly random set of exactly ``density * S * D`` distinct synapses and their weights."""
+    def _drawn_sparse(self, synapse: Any, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        """A uniformly random set of exactly ``density * S * D`` distinct synapses (sorted row-major
+        positions) and their weights."""
         net = synapse.network
         if shape != (synapse.src.size, synapse.dst.size):
             raise self.bad_parameter(
@@ -285,7 +329,19 @@ class WeightInitializer(Behavior):
         kept = kept[order[:wanted]].sort().values
         values = fill(self._fill, (wanted,), device=net.device, dtype=net.def_dtype, generator=net.generator)
         values.mul_(self.scale).add_(self.offset)
-        return sparse_weights(kept, values, shape)
+        return kept, values
+
+
+def _replicated(weights: torch.Tensor, replicas: int) -> torch.Tensor:
+    """One weight tensor copied to each of ``replicas`` replicas (a sparse one as a ``(R, S, D)`` sparse tensor)."""
+    if weights.layout == torch.strided:
+        return weights.expand(replicas, *weights.shape).clone()
+    weights = weights.to_sparse_coo().coalesce()
+    count = weights.values().numel()
+    replica = torch.arange(replicas, device=weights.device).repeat_interleave(count)
+    indices = torch.cat((replica.unsqueeze(0), weights.indices().repeat(1, replicas)))
+    shape = (replicas, *weights.shape)
+    return torch.sparse_coo_tensor(indices, weights.values().repeat(replicas), shape, is_coalesced=True)
 
 
 class _OnWeights(Behavior):
@@ -293,6 +349,7 @@ class _OnWeights(Behavior):
 
     category = "synapse"
     requires = ("weights",)
+    supports_replicas = True
 
     def initialize(self, synapse: Any) -> None:
         bind_topology(self, synapse)
@@ -358,6 +415,7 @@ class _SpikeCatcher(Behavior):
 
     category = "synapse"
     initialize_last = True
+    supports_replicas = True
     side: ClassVar[str]
     target: ClassVar[str]
 
@@ -418,15 +476,16 @@ class _Trace(Behavior):
     """
 
     category = "synapse"
+    supports_replicas = True
     side: ClassVar[str]
     group: ClassVar[str]
 
-    tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="time constant of the trace")
+    tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="time constant of the trace", per_replica=True)
     spike_scale: float = param(1.0, doc="increment of the trace per spike")
 
     def initialize(self, synapse: Any) -> None:
         dt = synapse.network.dt
-        if self.tau_s < dt:
+        if min(replica_values(self.tau_s)) < dt:
             raise self.bad_parameter("tau_s", self.tau_s, f">= dt = {dt} ms (a shorter one oscillates)", host=synapse)
         setattr(synapse, f"{self.side}_trace", getattr(synapse, self.group).vector())
         setattr(synapse, f"{self.side}_trace_tau", self.tau_s)

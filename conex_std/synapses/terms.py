@@ -40,6 +40,7 @@ __all__ = [
     "Bound",
     "Side",
     "Term",
+    "Visit",
     "add_terms",
     "hard_bound",
     "no_bound",
@@ -93,7 +94,7 @@ class Term(NamedTuple):
     spiking sources (destinations). An event side's vector may be the spikes themselves.
     """
 
-    coef: float
+    coef: float | torch.Tensor
     pre: torch.Tensor
     post: torch.Tensor
     bound: Bound = no_bound
@@ -107,31 +108,21 @@ def add_terms(topology: Topology, target: torch.Tensor, terms: Sequence[Term]) -
     """``target += sum coef * correlate(pre, post) * bound(w)`` on the weights of ``topology``.
 
     ``target`` is shaped like ``topology.values`` (the weights themselves, or R-STDP's ``c``).
-    Large dense weights are worked on a block of rows at a time (:meth:`~.topology.Topology.blocks`),
-    so no temporary grows with the whole matrix; each block's change depends only on its own
-    weights, so this is exact.
+    Large dense weights are worked on one block at a time (:meth:`~.topology.Topology.blocks`), so
+    no temporary grows with the whole matrix; each block's change depends only on its own weights,
+    so this is exact. With replicas, a term's vectors are ``(R, size)`` and its ``coef`` may be a
+    ``(R, 1)`` tensor of per-replica values.
     """
     live = [term for term in terms if not _vanishes(term, topology)]
-    if not live:
-        return
-    w = topology.values
-    for rows in topology.blocks():
-        if rows is None:
-            _add_block(topology, target, w, live)
-        else:
-            _add_block(topology, target[rows], w[rows], [_rows_of(term, rows) for term in live])
+    if live:
+        for block_target, block_w, block_terms in topology.blocks(target, live):
+            _add_block(topology, block_target, block_w, block_terms)
 
 
 def _vanishes(term: Term, topology: Topology) -> bool:
     """Whether an event side of ``term`` has no spike (the term is then 0)."""
     network = topology.synapse.network
     return any(events is not None and silent(events, network) for events in (term.pre_events, term.post_events))
-
-
-def _rows_of(term: Term, rows: slice) -> Term:
-    """``term`` restricted to the sources ``rows`` (the rows of a dense block)."""
-    pre_events = None if term.pre_events is None else term.pre_events[rows]
-    return term._replace(pre=term.pre[rows], pre_events=pre_events)
 
 
 def _add_block(topology: Topology, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
@@ -145,8 +136,8 @@ def _add_block(topology: Topology, target: torch.Tensor, w: torch.Tensor, terms:
             visits.append(_visited_change(topology, w, term, *chosen))
     if dense:
         _add_dense(topology, target, w, dense)
-    for dim, positions, delta in visits:
-        target.index_add_(dim, positions, delta)
+    for visit, delta in visits:
+        visit.add(target, delta)
 
 
 def visited_side(topology: Topology, term: Term) -> tuple[Side, torch.Tensor] | None:
@@ -154,7 +145,8 @@ def visited_side(topology: Topology, term: Term) -> tuple[Side, torch.Tensor] | 
 
     A side is visited when the weights hold at least ``event_min_weights`` entries and the fraction
     of its neurons spiking (times ``column_cost`` for the post side) is at most
-    :meth:`~.topology.Topology.visited_fraction`; the cheaper side wins.
+    :meth:`~.topology.Topology.visited_fraction`; the cheaper side wins. The neurons are flat
+    indices over the replicas (``r * size + i``).
     """
     if topology.values.numel() < topology.event_min_weights:  # small weights: dense, without looking
         return None
@@ -163,30 +155,51 @@ def visited_side(topology: Topology, term: Term) -> tuple[Side, torch.Tensor] | 
         return None
     for side, events, cost in (("pre", term.pre_events, 1.0), ("post", term.post_events, topology.column_cost)):
         if events is not None:
-            index = events.nonzero().squeeze(1)
+            index = events.reshape(-1).nonzero().squeeze(1)
             fraction = cost * index.numel() / max(events.numel(), 1)
             if fraction <= best_cost:
                 best, best_cost = (side, index), fraction
     return best
 
 
+class Visit(NamedTuple):
+    """Where a topology's event-driven path reads and writes the weights of a set of spiking neurons.
+
+    ``gather(w)`` is the visited block of weights ``w`` (or of anything shaped like them), ``add(target,
+    delta)`` adds a change shaped like the block into ``target``, and ``pre``/``post`` are the two
+    sides' values arranged to broadcast against the block (None where the side is the spikes
+    themselves, whose value there is 1).
+    """
+
+    gather: Callable[[torch.Tensor], torch.Tensor]
+    add: Callable[[torch.Tensor, torch.Tensor], object]
+    pre: torch.Tensor | None
+    post: torch.Tensor | None
+
+
 def _visited_change(
     topology: Topology, w: torch.Tensor, term: Term, side: Side, index: torch.Tensor
-) -> tuple[int, torch.Tensor, torch.Tensor]:
-    """``(dim, positions, delta)``: ``term`` on the weights the spiking neurons ``index`` of ``side`` touch,
-    for ``target.index_add_(dim, positions, delta)``. A spike-valued event side contributes its 1s implicitly."""
+) -> tuple[Visit, torch.Tensor]:
+    """``term`` on the weights that the spiking neurons ``index`` of ``side`` touch: the visit and its change."""
     events = term.pre_events if side == "pre" else term.post_events
     pre = None if side == "pre" and term.pre is events else topology.as_float(term.pre)
     post = None if side == "post" and term.post is events else topology.as_float(term.post)
-    dim, positions, pre, post = topology.visit(side, index, pre, post)
-    block = w.index_select(dim, positions)
-    factors = [f for f in (pre, post) if f is not None]
-    delta = factors[0] * topology.constant(term.coef)
+    coef = term.coef
+    if isinstance(coef, torch.Tensor):  # per replica: into the side that is not visited, which is given
+        if side == "pre":
+            post = post * coef
+        else:
+            pre = pre * coef
+        coef = 1.0
+    visit = topology.visit(side, index, pre, post)
+    block = visit.gather(w)
+    factors = [f for f in (visit.pre, visit.post) if f is not None]
+    delta = factors[0] * topology.constant(coef)
     if len(factors) == 2:
         delta = delta * factors[1]
     if term.bound is not no_bound:
         delta = delta * term.bound(block, topology.constant(term.w_min), topology.constant(term.w_max))
-    return dim, positions, delta.expand(block.shape)
+    return visit, delta.expand(block.shape)
 
 
 Correlate = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None", float], torch.Tensor]
@@ -238,7 +251,7 @@ def _by_bound(topology: Topology, terms: Sequence[Term], folded: bool) -> list[B
         key = (term.bound, term.w_min, term.w_max)
         if key not in groups:
             groups[key] = (term.bound, constant(term.w_min), constant(term.w_max), [])
-        if folded:
+        if folded or isinstance(term.coef, torch.Tensor):  # a per-replica coef scales its replica's post vector
             pair = (topology.as_float(term.pre), as_numbers(term.post) * constant(term.coef), 1.0)
         else:
             pair = (term.pre, term.post, term.coef)

@@ -22,12 +22,18 @@ A topology supplies only primitives; term arithmetic is :mod:`.terms`'s:
 
 Event-driven work pays where few neurons spike and the weights are large; each topology states
 its cost model in a few class attributes (set them on an instance to force a path).
+
+With replicas (``Network(replicas=R)``) the weights carry a leading replica axis (sparse ones are
+a ``(R, S, D)`` sparse tensor, each replica with its own synapses) and every vector is ``(R, size)``;
+each replica's weights see only its own vectors. Weights given without the replica axis and
+``synapse.shared_weights`` set are one tensor shared by every replica (frozen: learning refuses
+them). With one replica every shape and operation is as without replicas.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -37,7 +43,7 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 from conex import Behavior, layouts
 from conex.layouts import Geometry, Layout
 from conex_std.spikes import as_numbers
-from conex_std.synapses.terms import Side, dense_change
+from conex_std.synapses.terms import Side, Term, Visit, dense_change
 
 __all__ = [
     "Conv2d",
@@ -65,11 +71,16 @@ class Topology:
     current_fraction: ClassVar[float] = 0.0
 
     def __init__(self, synapse: Any, geometry: Geometry) -> None:
+        net = synapse.network
         self.synapse = synapse
         self.geometry = geometry
-        self.dtype = synapse.network.def_dtype
-        self.constant = synapse.network.constant
+        self.dtype = net.def_dtype
+        self.constant = net.constant
         self.bound_by = ""  # the behavior that bound it, for messages
+        self.replicas = net.replicas
+        self.shared = net.replicas > 1 and bool(getattr(synapse, "shared_weights", False))
+        self.batch: tuple[int, ...] = () if self.shared else net.replica_shape  # the weights' replica axis
+        self.vector_batch = net.replica_shape  # the replica axis of spike, trace and current vectors
 
     @property
     def name(self) -> str:
@@ -80,7 +91,7 @@ class Topology:
     def check(self, behavior: Behavior) -> None:
         """Raise ``behavior``'s :class:`~conex.ConexError` when the weights do not fit the groups."""
         syn = self.synapse
-        expected = self.layout.weight_shape(syn.src_shape, syn.dst_shape, self.geometry)
+        expected = (*self.batch, *self.layout.weight_shape(syn.src_shape, syn.dst_shape, self.geometry))
         self._expect(behavior, "weights shape", expected, tuple(syn.weights.shape))
 
     @property
@@ -99,12 +110,9 @@ class Topology:
         a new tensor, or added into ``into`` (which is returned)."""
         raise NotImplementedError(f"{type(self).__name__} weights do not learn")
 
-    def visit(
-        self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None
-    ) -> tuple[int, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """``(dim, positions, pre, post)``: the weights of the spiking neurons ``index`` of ``side`` are
-        ``values.index_select(dim, positions)``, and ``pre``/``post`` (None stays None) are arranged to
-        broadcast against them."""
+    def visit(self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None) -> Visit:
+        """The weights of the spiking neurons ``index`` (flat over replicas) of ``side``, and ``pre``/``post``
+        (None stays None) arranged to broadcast against them (see :class:`~.terms.Visit`)."""
         raise NotImplementedError(f"{type(self).__name__} has no event-driven path")
 
     def incoming_sum(self) -> torch.Tensor:
@@ -115,9 +123,15 @@ class Topology:
         """Scale weights so each destination's incoming weights sum to ``norm`` (zero sums kept)."""
         raise NotImplementedError
 
-    def blocks(self) -> Sequence[slice | None]:
-        """Row ranges of ``values`` that learning works on one at a time; ``[None]``: all at once."""
-        return [None]
+    def blocks(
+        self, target: torch.Tensor, terms: Sequence[Term]
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, Sequence[Term]]]:
+        """``(target, weights, terms)`` parts that learning works on one at a time (here: all at once)."""
+        yield target, self.values, terms
+
+    def per_replica(self, value: torch.Tensor) -> torch.Tensor:
+        """A ``(R,)`` or ``(R, 1)`` per-replica value arranged to broadcast against ``values``."""
+        return value.reshape(-1, *[1] * (self.values.dim() - 1))
 
     def visited_fraction(self) -> float:
         """Up to which fraction of a side's neurons spiking the event-driven path is taken."""
@@ -141,10 +155,10 @@ class Topology:
         return x if x.dtype == self.dtype else as_numbers(x).to(dtype=self.dtype)  # the keyword parses faster
 
     def _spiking(self, spikes: torch.Tensor) -> torch.Tensor | None:
-        """Indices of the spiking sources when reading only their rows for the current pays, else None."""
+        """Flat indices of the spiking sources when reading only their rows for the current pays, else None."""
         if not self.current_fraction or spikes.dtype != torch.bool or self.values.numel() < self.event_min_weights:
             return None
-        index = spikes.nonzero().squeeze(1)
+        index = spikes.reshape(-1).nonzero().squeeze(1)
         return index if index.numel() <= self.current_fraction * spikes.numel() else None
 
     def _expect(self, behavior: Behavior, what: str, expected: Any, got: Any) -> None:
@@ -192,35 +206,79 @@ class Dense(Topology):
         w = self.synapse.weights
         index = self._spiking(pre)
         if index is None:
-            return self.as_float(pre) @ w
-        first, *rest = index.split(max(1, self.block_weights // max(w.shape[1], 1)))
-        total = w.index_select(0, first).sum(0)
-        for rows in rest:
-            total.add_(w.index_select(0, rows).sum(0))
+            if not self.vector_batch:
+                return self.as_float(pre) @ w
+            return torch.matmul(self.as_float(pre).unsqueeze(-2), w).squeeze(-2)  # a row vector per replica
+        sources, destinations = self.synapse.src.size, w.shape[-1]
+        rows = w.reshape(-1, destinations)  # (R*S, D) rows of every replica; a shared (S, D) as it is
+        chunks = index.split(max(1, self.block_weights // max(destinations, 1)))
+        if not self.vector_batch:
+            total = rows.index_select(0, chunks[0]).sum(0)
+            for chunk in chunks[1:]:
+                total.add_(rows.index_select(0, chunk).sum(0))
+            return total
+        total = torch.zeros((self.replicas, destinations), dtype=self.dtype, device=w.device)
+        for chunk in chunks:
+            selected = chunk % sources if self.shared else chunk
+            total.index_add_(0, chunk // sources, rows.index_select(0, selected))
         return total
 
     def correlate(
         self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
     ) -> torch.Tensor:
-        a, b = self.as_float(pre), self.as_float(post)  # one rank-1 update (beta=0: the 0-d input only broadcasts)
-        return torch.addr(self._zero, a, b, beta=0, alpha=alpha) if into is None else into.addr_(a, b, alpha=alpha)
-
-    def visit(
-        self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None
-    ) -> tuple[int, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        if side == "pre":
-            return 0, index, None if pre is None else pre.index_select(0, index).unsqueeze(1), post
+        a, b = self.as_float(pre), self.as_float(post)
+        if not self.batch:  # one rank-1 update (beta=0: the 0-d input only broadcasts)
+            return torch.addr(self._zero, a, b, beta=0, alpha=alpha) if into is None else into.addr_(a, b, alpha=alpha)
+        a, b = a.unsqueeze(-1), b.unsqueeze(-2)  # one rank-1 update per replica
         return (
-            1,
-            index,
-            None if pre is None else pre.unsqueeze(1),
-            None if post is None else post.index_select(0, index),
+            torch.baddbmm(self._zero, a, b, beta=0, alpha=alpha) if into is None else into.baddbmm_(a, b, alpha=alpha)
         )
 
-    def blocks(self) -> Sequence[slice | None]:
-        sources, destinations = self.synapse.weights.shape
-        rows = max(1, self.block_weights // max(destinations, 1))
-        return [None] if rows >= sources else [slice(start, start + rows) for start in range(0, sources, rows)]
+    def visit(self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None) -> Visit:
+        if not self.batch:
+            if side == "pre":
+                pre = None if pre is None else pre.index_select(0, index).unsqueeze(1)
+                return Visit(lambda w: w.index_select(0, index), lambda t, d: t.index_add_(0, index, d), pre, post)
+            pre = None if pre is None else pre.unsqueeze(1)
+            post = None if post is None else post.index_select(0, index)
+            return Visit(lambda w: w.index_select(1, index), lambda t, d: t.index_add_(1, index, d), pre, post)
+        sources, destinations = self.synapse.src.size, self.synapse.dst.size
+        if side == "pre":  # rows of (R*S, D): index is r * S + i
+            pre = None if pre is None else pre.reshape(-1).index_select(0, index).unsqueeze(1)
+            post = None if post is None else post.index_select(0, index // sources)
+            return Visit(
+                lambda w: w.reshape(-1, destinations).index_select(0, index),
+                lambda t, d: t.view(-1, destinations).index_add_(0, index, d),
+                pre,
+                post,
+            )
+        replica, column = index // destinations, index % destinations  # index is r * D + j
+        every_source = torch.arange(sources, device=index.device).unsqueeze(0)
+        pre = None if pre is None else pre.index_select(0, replica)
+        post = None if post is None else post.reshape(-1).index_select(0, index).unsqueeze(1)
+        return Visit(
+            lambda w: w[replica, :, column],
+            lambda t, d: t.index_put_((replica.unsqueeze(1), every_source, column.unsqueeze(1)), d, accumulate=True),
+            pre,
+            post,
+        )
+
+    def blocks(
+        self, target: torch.Tensor, terms: Sequence[Term]
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, Sequence[Term]]]:
+        """Blocks of source rows (one replica) or of whole replicas, each of about ``block_weights`` weights."""
+        w = self.synapse.weights
+        sources, destinations = self.synapse.src.size, self.synapse.dst.size
+        if not self.batch:
+            rows, parts = max(1, self.block_weights // max(destinations, 1)), sources
+        else:
+            rows, parts = max(1, self.block_weights // max(sources * destinations, 1)), self.replicas
+        if rows >= parts:
+            yield target, w, terms
+            return
+        for start in range(0, parts, rows):
+            part = slice(start, start + rows)
+            yield target[part], w[part], [_part(term, part, whole_replicas=bool(self.batch)) for term in terms]
 
     def _compiling(self) -> bool:
         return self.compile_min_weights is not None and self.compile_failure is None
@@ -248,10 +306,29 @@ class Dense(Topology):
         )
 
     def incoming_sum(self) -> torch.Tensor:
-        return self.synapse.weights.sum(0)
+        return self.synapse.weights.sum(-2)
 
     def normalize(self, norm: float) -> None:
-        self.synapse.weights.mul_(norm / _safe(self.incoming_sum()))
+        factor = norm / _safe(self.incoming_sum())
+        self.synapse.weights.mul_(factor.unsqueeze(-2) if self.batch else factor)
+
+
+def _part(term: Term, part: slice, whole_replicas: bool) -> Term:
+    """``term`` restricted to a block: the source rows ``part`` of one replica, or the replicas ``part``."""
+
+    def cut(x: Any) -> Any:
+        return x[part] if isinstance(x, torch.Tensor) else x
+
+    if not whole_replicas:
+        return term._replace(pre=term.pre[part], pre_events=cut(term.pre_events))
+    coef = cut(term.coef) if isinstance(term.coef, torch.Tensor) and term.coef.dim() else term.coef
+    return term._replace(
+        coef=coef,
+        pre=cut(term.pre),
+        post=cut(term.post),
+        pre_events=cut(term.pre_events),
+        post_events=cut(term.post_events),
+    )
 
 
 class Sparse(Topology):
@@ -279,14 +356,23 @@ class Sparse(Topology):
         self._index()
 
     def _index(self) -> None:
+        """Rows and columns of the stored synapses, flat over replicas (``r * S + i``, ``r * D + j``)."""
         w = self.synapse.weights
         if w.layout != torch.sparse_coo or not w.is_coalesced():
             w = self.synapse.weights = w.to_sparse_coo().coalesce()
         self._indexed = w
-        self.rows, self.cols = w.indices()
-        self._row_start = _segment_starts(self.rows, w.shape[0])
+        sources, destinations = w.shape[-2], w.shape[-1]
+        if self.batch:
+            replica, rows, cols = w.indices()
+            self.replica_of = replica
+            self.rows, self.cols = replica * sources + rows, replica * destinations + cols
+        else:
+            self.rows, self.cols = w.indices()
+        count = self.replicas if self.batch else 1
+        self._row_start = _segment_starts(self.rows, count * sources)
         self._by_column = torch.argsort(self.cols, stable=True)
-        self._column_start = _segment_starts(self.cols, w.shape[1])
+        self._column_start = _segment_starts(self.cols, count * destinations)
+        self._columns = count * destinations
 
     def _fresh(self) -> torch.Tensor:
         """The weights, indexed again first when a new tensor was assigned to ``synapse.weights``."""
@@ -300,41 +386,52 @@ class Sparse(Topology):
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
         values = self.values
-        out = torch.zeros(self.synapse.dst.size, dtype=self.dtype, device=values.device)
+        if self.shared:  # one matrix for every replica's (R, S) spikes
+            out = torch.zeros((self.replicas, self.synapse.dst.size), dtype=self.dtype, device=values.device)
+            return out.index_add_(1, self.cols, self.as_float(pre).index_select(1, self.rows) * values)
+        out = torch.zeros(self._columns, dtype=self.dtype, device=values.device)
         index = self._spiking(pre)
         if index is None:
-            return out.index_add_(0, self.cols, values * self.as_float(pre).index_select(0, self.rows))
-        synapses = _segments(self._row_start, index)
-        return out.index_add_(0, self.cols.index_select(0, synapses), values.index_select(0, synapses))
+            out.index_add_(0, self.cols, values * self.as_float(pre).reshape(-1).index_select(0, self.rows))
+        else:
+            synapses = _segments(self._row_start, index)
+            out.index_add_(0, self.cols.index_select(0, synapses), values.index_select(0, synapses))
+        return out.view(*self.vector_batch, -1)
 
     def correlate(
         self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
     ) -> torch.Tensor:
         self._fresh()
-        product = self.as_float(pre).index_select(0, self.rows) * self.as_float(post).index_select(0, self.cols)
+        a, b = self.as_float(pre).reshape(-1), self.as_float(post).reshape(-1)
+        product = a.index_select(0, self.rows) * b.index_select(0, self.cols)
         if into is None:
             return product if alpha == 1.0 else product.mul_(alpha)
         return into.add_(product, alpha=alpha)
 
-    def visit(
-        self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None
-    ) -> tuple[int, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    def visit(self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None) -> Visit:
         self._fresh()
         if side == "pre":
             synapses = _segments(self._row_start, index)
         else:
             synapses = self._by_column.index_select(0, _segments(self._column_start, index))
-        pre = None if pre is None else pre.index_select(0, self.rows.index_select(0, synapses))
-        post = None if post is None else post.index_select(0, self.cols.index_select(0, synapses))
-        return 0, synapses, pre, post
+        pre = None if pre is None else pre.reshape(-1).index_select(0, self.rows.index_select(0, synapses))
+        post = None if post is None else post.reshape(-1).index_select(0, self.cols.index_select(0, synapses))
+        return Visit(lambda w: w.index_select(0, synapses), lambda t, d: t.index_add_(0, synapses, d), pre, post)
 
     def incoming_sum(self) -> torch.Tensor:
+        return self._incoming().view(*self.batch, -1)
+
+    def _incoming(self) -> torch.Tensor:
+        """Summed incoming weight of each destination neuron, flat over replicas."""
         values = self.values
-        out = torch.zeros(self.synapse.dst.size, dtype=self.dtype, device=values.device)
+        out = torch.zeros(self._columns, dtype=self.dtype, device=values.device)
         return out.index_add_(0, self.cols, values)
 
     def normalize(self, norm: float) -> None:
-        self.values.mul_((norm / _safe(self.incoming_sum())).index_select(0, self.cols))
+        self.values.mul_((norm / _safe(self._incoming())).index_select(0, self.cols))
+
+    def per_replica(self, value: torch.Tensor) -> torch.Tensor:
+        return value.reshape(-1).index_select(0, self.replica_of)
 
 
 def _segment_starts(index: torch.Tensor, size: int) -> torch.Tensor:
@@ -400,20 +497,23 @@ class _Patches(Topology):
         # the fields are a strided window over the (zero-padded) source map: one copy makes them a matrix
         (pad_h, pad_w), (stride_h, stride_w), (kh, kw) = geometry.padding, geometry.stride, geometry.kernel_hw
         map_h, map_w = src_h + 2 * pad_h, src_w + 2 * pad_w
-        self._map = torch.zeros((src_d, map_h, map_w), dtype=self.dtype, device=syn.weights.device)
-        self._interior = self._map[:, pad_h : pad_h + src_h, pad_w : pad_w + src_w]
-        self._window = ((src_d, kh, kw, out_h, out_w), (map_h * map_w, map_w, 1, map_w * stride_h, stride_w))
+        batch, device = self.vector_batch, syn.weights.device
+        self._map = torch.zeros((*batch, src_d, map_h, map_w), dtype=self.dtype, device=device)
+        self._interior = self._map[..., pad_h : pad_h + src_h, pad_w : pad_w + src_w]
+        window = ((src_d, kh, kw, out_h, out_w), (map_h * map_w, map_w, 1, map_w * stride_h, stride_w))
+        self._window = ((*batch, *window[0]), (*[src_d * map_h * map_w] * len(batch), *window[1]))
         self._field_size = src_d * kh * kw
-        self._unfolded = torch.zeros(self._window[0], dtype=self.dtype, device=syn.weights.device)
+        self._unfolded = torch.zeros(self._window[0], dtype=self.dtype, device=device)
 
     def patches(self, x: torch.Tensor) -> torch.Tensor:
-        """``(in_c*kh*kw, out_h*out_w)``: the source vector ``x`` cut into receptive fields (as ``F.unfold``).
+        """``(in_c*kh*kw, out_h*out_w)`` per replica: the source vector ``x`` cut into receptive fields
+        (as ``F.unfold``).
 
         Written into one buffer, which the next call overwrites: use it before asking again.
         """
         self._interior.copy_(as_numbers(x).view(self._interior.shape))
         self._unfolded.copy_(self._map.as_strided(*self._window))
-        return self._unfolded.view(self._field_size, self.positions)
+        return self._unfolded.view(*self.vector_batch, self._field_size, self.positions)
 
 
 class Conv2d(_Patches):
@@ -429,34 +529,46 @@ class Conv2d(_Patches):
 
     def check(self, behavior: Behavior) -> None:
         w = self.synapse.weights
-        if w.dim() != 4:
-            raise behavior.error(self.synapse, f"weights: expected (out_c, in_c, kh, kw), got shape {tuple(w.shape)}")
-        self._expect(behavior, "destination depth (kernel out_channels)", w.shape[0], self.synapse.dst_shape[0])
-        self._fields(behavior, w.shape[1])
+        if w.dim() != 4 + len(self.batch):
+            expected = "(R, out_c, in_c, kh, kw)" if self.batch else "(out_c, in_c, kh, kw)"
+            raise behavior.error(self.synapse, f"weights: expected {expected}, got shape {tuple(w.shape)}")
+        self._expect(behavior, "destination depth (kernel out_channels)", w.shape[-4], self.synapse.dst_shape[0])
+        self._fields(behavior, w.shape[-3])
+        super().check(behavior)
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
         w = self.synapse.weights
-        return (w.reshape(w.shape[0], -1) @ self.patches(pre)).view(-1)
+        kernels = w.reshape(*w.shape[:-3], -1)  # (out_c, in_c*kh*kw), per replica or shared
+        return (kernels @ self.patches(pre)).view(*self.vector_batch, -1)
 
     def correlate(
         self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
     ) -> torch.Tensor:
         w = self.synapse.weights
-        out_c = w.shape[0]
-        by_position = self.as_float(post).view(out_c, self.positions)
+        out_c = w.shape[-4]
+        by_position = self.as_float(post).view(*self.batch, out_c, self.positions)
         alpha = alpha / self.positions  # the sum over output positions, averaged
+        fields = self.patches(pre).transpose(-1, -2)
+        if not self.batch:
+            if into is None:
+                kernels = w.reshape(out_c, -1)  # ignored with beta=0: only shape and dtype matter
+                return torch.addmm(kernels, by_position, fields, beta=0, alpha=alpha).view(w.shape)
+            into.view(out_c, -1).addmm_(by_position, fields, alpha=alpha)
+            return into
         if into is None:
-            kernels = w.reshape(out_c, -1)  # ignored with beta=0: only shape and dtype matter
-            return torch.addmm(kernels, by_position, self.patches(pre).T, beta=0, alpha=alpha).view(w.shape)
-        into.view(out_c, -1).addmm_(by_position, self.patches(pre).T, alpha=alpha)
+            return torch.baddbmm(self._zero(), by_position, fields, beta=0, alpha=alpha).view(w.shape)
+        into.view(*self.batch, out_c, -1).baddbmm_(by_position, fields, alpha=alpha)
         return into
 
+    def _zero(self) -> torch.Tensor:
+        return torch.zeros((), dtype=self.dtype, device=self.synapse.weights.device)
+
     def incoming_sum(self) -> torch.Tensor:
-        return self.synapse.weights.sum((1, 2, 3)).repeat_interleave(self.positions)
+        return self.synapse.weights.sum((-3, -2, -1)).repeat_interleave(self.positions, dim=-1)
 
     def normalize(self, norm: float) -> None:
         w = self.synapse.weights
-        w.mul_(norm / _safe(w.sum((1, 2, 3), keepdim=True)))
+        w.mul_(norm / _safe(w.sum((-3, -2, -1), keepdim=True)))
 
 
 class Local2d(_Patches):
@@ -477,21 +589,26 @@ class Local2d(_Patches):
         self._expect(behavior, "kernel_shape (out_h, out_w)", self.out_hw, (out_h, out_w))
         super(_Patches, self).check(behavior)
 
+    def _fields_of(self, pre: torch.Tensor) -> torch.Tensor:
+        """The receptive fields ``(out_h*out_w, in_c*kh*kw)`` (per replica: ``(R, 1, ...)``, against ``out_c``)."""
+        fields = self.patches(pre).transpose(-1, -2)
+        return fields.unsqueeze(-3) if self.vector_batch else fields
+
     def current(self, pre: torch.Tensor) -> torch.Tensor:
-        return (self.synapse.weights * self.patches(pre).T).sum(-1).view(-1)
+        return (self.synapse.weights * self._fields_of(pre)).sum(-1).view(*self.vector_batch, -1)
 
     def correlate(
         self, pre: torch.Tensor, post: torch.Tensor, into: torch.Tensor | None = None, alpha: float = 1.0
     ) -> torch.Tensor:
         w = self.synapse.weights
-        by_position = self.as_float(post).view(w.shape[0], self.positions, 1)
+        by_position = self.as_float(post).view(*self.batch, w.shape[-3], self.positions, 1)
         if into is None:
-            product = by_position * self.patches(pre).T
+            product = by_position * self._fields_of(pre)
             return product if alpha == 1.0 else product.mul_(alpha)
-        return into.addcmul_(by_position, self.patches(pre).T, value=alpha)
+        return into.addcmul_(by_position, self._fields_of(pre), value=alpha)
 
     def incoming_sum(self) -> torch.Tensor:
-        return self.synapse.weights.sum(-1).view(-1)
+        return self.synapse.weights.sum(-1).view(*self.batch, -1)
 
     def normalize(self, norm: float) -> None:
         w = self.synapse.weights
@@ -508,23 +625,31 @@ class Lateral(Topology):
         if syn.src is not syn.dst:
             raise behavior.error(syn, "lateral connections need src and dst to be the same group")
         w = syn.weights
-        if w.dim() != 5 or tuple(w.shape[:2]) != (1, 1):
-            raise behavior.error(syn, f"weights: expected shape (1, 1, kd, kh, kw), got {tuple(w.shape)}")
-        if any(k % 2 == 0 for k in w.shape[2:]):
-            raise behavior.error(syn, f"weights: expected odd kernel sizes, got {tuple(w.shape[2:])}")
-        self.padding = tuple(k // 2 for k in w.shape[2:])
+        kernel = w.shape[len(self.batch) :]
+        if len(kernel) != 5 or tuple(kernel[:2]) != (1, 1):
+            expected = "(R, 1, 1, kd, kh, kw)" if self.batch else "(1, 1, kd, kh, kw)"
+            raise behavior.error(syn, f"weights: expected shape {expected}, got {tuple(w.shape)}")
+        if any(k % 2 == 0 for k in kernel[2:]):
+            raise behavior.error(syn, f"weights: expected odd kernel sizes, got {tuple(kernel[2:])}")
+        self.padding = tuple(k // 2 for k in kernel[2:])
 
     def current(self, pre: torch.Tensor) -> torch.Tensor:
-        volume = self.as_float(pre).view(1, 1, *self.synapse.src_shape)
-        return F.conv3d(volume, self.synapse.weights, padding=self.padding).view(-1)
+        w, shape = self.synapse.weights, self.synapse.src_shape
+        if not self.batch:  # one kernel for every replica: the replicas are the batch
+            volume = self.as_float(pre).view(-1, 1, *shape)
+            return F.conv3d(volume, w, padding=self.padding).view(*self.vector_batch, -1)
+        volume = self.as_float(pre).view(1, self.replicas, *shape)  # a kernel of its own per replica: groups
+        return F.conv3d(volume, w.flatten(0, 1), padding=self.padding, groups=self.replicas).view(self.replicas, -1)
 
     def incoming_sum(self) -> torch.Tensor:
         """The kernel's sum for every neuron (zero padding at the borders is ignored, as for Conv2d)."""
-        return self.synapse.weights.sum().expand(self.synapse.dst.size)
+        if not self.batch:
+            return self.synapse.weights.sum().expand(self.synapse.dst.size)
+        return self.synapse.weights.sum((1, 2, 3, 4, 5)).unsqueeze(1).expand(-1, self.synapse.dst.size)
 
     def normalize(self, norm: float) -> None:
         w = self.synapse.weights
-        w.mul_(norm / _safe(w.sum()))
+        w.mul_(norm / _safe(w.sum((1, 2, 3, 4, 5), keepdim=True) if self.batch else w.sum()))
 
 
 _BY_LAYOUT: Mapping[str, type[Topology]] = MappingProxyType(
@@ -555,7 +680,7 @@ def bind_topology(
             raise behavior.error(synapse, "needs weights, which WeightInitializer provides")
         cls = kind or _inferred(behavior, synapse, weights)
         geometry = Geometry(
-            kernel_hw=_kernel_hw(synapse, weights),
+            kernel_hw=_kernel_hw(cls, synapse, weights),
             stride=layouts.pair(getattr(synapse, "stride", 1) if stride is None else stride),
             padding=layouts.pair(getattr(synapse, "padding", 0) if padding is None else padding),
         )
@@ -581,7 +706,10 @@ def bind_topology(
 
 
 def _inferred(behavior: Behavior, synapse: Any, weights: torch.Tensor) -> type[Topology]:
-    layout = layouts.layout_of(weights)
+    """The topology of weights bound without a named layout: from their dimensions, less a replica axis."""
+    net = synapse.network
+    per_replica = net.replicas > 1 and not getattr(synapse, "shared_weights", False)
+    layout = layouts.layout_of(weights[0] if per_replica and weights.layout == torch.strided else weights)
     if layout is None:
         raise behavior.error(
             synapse, f"weights: expected 1 to 5 dimensions or a sparse matrix, got shape {tuple(weights.shape)}"
@@ -589,11 +717,11 @@ def _inferred(behavior: Behavior, synapse: Any, weights: torch.Tensor) -> type[T
     return _BY_LAYOUT[layout.name]
 
 
-def _kernel_hw(synapse: Any, weights: torch.Tensor) -> tuple[int, int]:
+def _kernel_hw(cls: type[Topology], synapse: Any, weights: torch.Tensor) -> tuple[int, int]:
     """The receptive field ``(kh, kw)`` of patch layouts: the last two axes of conv2d weights, else kernel_shape's."""
     kernel = getattr(synapse, "kernel_shape", None)
-    if weights.layout == torch.strided and weights.dim() == 4:
-        return (int(weights.shape[2]), int(weights.shape[3]))
+    if issubclass(cls, Conv2d) and weights.dim() >= 2:
+        return (int(weights.shape[-2]), int(weights.shape[-1]))
     if kernel is not None and len(kernel) == 6:
         return (int(kernel[4]), int(kernel[5]))
     return (1, 1)

@@ -21,6 +21,9 @@ check              what it asserts
                    state: running two side by side gives what running one alone gives
 ``resets``         ``Network.reset`` right after initialize changes nothing, after a run a second
                    reset changes nothing more, and a reset draws no random numbers
+``replicas``       with ``supports_replicas``: in a network of several replicas, changing one
+                   replica's state and inputs changes nothing in the others; without it: such a
+                   network refuses the behavior at initialize
 =================  ===========================================================================
 
 :func:`missing_entries` / :func:`assert_complete` compare a database with what a plugin registers,
@@ -39,10 +42,20 @@ import attrs
 import torch
 
 from conex.behavior import Behavior, _accepted_types, _resolved_hints
-from conex.errors import ParameterError, ParameterTypeError
+from conex.errors import ConexError, ParameterError, ParameterTypeError
 from conex.registry import Registry, get_registry
 from conex.state import tensors_in
-from conex.testing.hosts import Built, HostSpec, NetworkHost, NeuronHost, SynapseHost, behavior_state, build
+from conex.testing.hosts import (
+    Built,
+    HostSpec,
+    NetworkHost,
+    NeuronHost,
+    Stimulus,
+    SynapseHost,
+    SynapseStandIn,
+    behavior_state,
+    build,
+)
 
 __all__ = [
     "CHECKS",
@@ -56,6 +69,7 @@ __all__ = [
     "check_deterministic",
     "check_device_dtype",
     "check_independent",
+    "check_replicas",
     "check_repr",
     "check_resets",
     "check_validates",
@@ -393,6 +407,61 @@ def _reset_changes_nothing(built: Built, cls: type[Behavior], when: str) -> None
         raise _fail(cls, "resets", "a reset draws from network.generator: keep a copy of what initialize drew")
 
 
+REPLICAS = 7  # a count no host's sizes share, so a leading axis of 7 is the replica axis
+
+
+def check_replicas(entry: ConformanceEntry, cls: type[Behavior]) -> None:
+    """Replicas never interact: making replica 0's state and inputs differ leaves every other replica bit-identical."""
+    if not cls.supports_replicas:
+        try:
+            entry.build(cls, replicas=REPLICAS)
+        except ConexError as exc:
+            if "does not support replicas" in str(exc):
+                return
+            raise
+        raise _fail(cls, "replicas", "supports_replicas is False, yet a network of replicas accepted it")
+    plain, perturbed = entry.build(cls, seed=5, replicas=REPLICAS), entry.build(cls, seed=5, replicas=REPLICAS)
+    for path, value in _per_replica(perturbed.state()):  # what initialize left, replica 0 only
+        _perturb(_live(perturbed, path), value)
+    for obj in perturbed.objects():  # and what the stand-ins feed it every step
+        for stand_in in obj.behavior.values():
+            if isinstance(stand_in, (Stimulus, SynapseStandIn)):
+                stand_in.skew_first_replica = True
+    plain.run(entry.steps)
+    perturbed.run(entry.steps)
+    first, second = dict(_per_replica(plain.state())), dict(_per_replica(perturbed.state()))
+    crossed = [path for path in first if path in second and not _same(first[path][1:], second[path][1:])]
+    if crossed:
+        raise _fail(cls, "replicas", f"changing replica 0 changes the other replicas' {', '.join(crossed[:5])}")
+
+
+def _per_replica(state: Mapping[str, Any]) -> Iterator[tuple[str, torch.Tensor]]:
+    """The dense tensors of a state that have a leading replica axis."""
+    for path, value in state.items():
+        if isinstance(value, torch.Tensor) and not value.is_sparse and value.dim() and value.shape[0] == REPLICAS:
+            yield path, value
+
+
+def _live(built: Built, path: str) -> torch.Tensor | None:
+    """The tensor a state path names on the built network (objects' attributes only), or None."""
+    for obj in built.objects():
+        prefix = f"{obj.label()}."
+        if path.startswith(prefix) and "." not in path[len(prefix) :]:
+            found = getattr(obj, path[len(prefix) :], None)
+            return found if isinstance(found, torch.Tensor) else None
+    return None
+
+
+def _perturb(live: torch.Tensor | None, value: torch.Tensor) -> None:
+    """Change replica 0 of a live tensor: flip spikes, scale and shift numbers."""
+    if live is None or live.shape != value.shape:
+        return
+    if live.dtype == torch.bool:
+        live[0] = ~live[0]
+    elif live.is_floating_point():
+        live[0].mul_(0.5).add_(0.25)
+
+
 CHECKS: dict[str, Callable[[ConformanceEntry, type[Behavior]], None]] = {
     "declares": check_declares,
     "constructs": check_constructs,
@@ -402,10 +471,11 @@ CHECKS: dict[str, Callable[[ConformanceEntry, type[Behavior]], None]] = {
     "deterministic": check_deterministic,
     "independent": check_independent,
     "resets": check_resets,
+    "replicas": check_replicas,
 }
 """Every check by name, in the order they run."""
 
-RUNTIME_CHECKS = frozenset({"device_dtype", "deterministic", "independent", "resets"})
+RUNTIME_CHECKS = frozenset({"device_dtype", "deterministic", "independent", "resets", "replicas"})
 """The checks that run the behavior (skipped for abstract entries)."""
 
 

@@ -59,9 +59,9 @@ Extras = Callable[[], "Sequence[Behavior] | Mapping[int, Behavior]"]
 class StandInAxon:
     """What a neuron group's ``axon`` offers: :meth:`get_spike` with per-neuron delays < ``max_delay``."""
 
-    def __init__(self, size: int, max_delay: int, device: torch.device) -> None:
+    def __init__(self, size: int, max_delay: int, device: torch.device, replicas: tuple[int, ...] = ()) -> None:
         self.max_delay = max_delay
-        self.history = torch.zeros((max_delay, size), dtype=torch.bool, device=device)
+        self.history = torch.zeros((max_delay, *replicas, size), dtype=torch.bool, device=device)
         self._columns = torch.arange(size, device=device)
         self._head = 0
 
@@ -71,8 +71,11 @@ class StandInAxon:
         self.history[self._head].copy_(spikes)
 
     def get_spike(self, neurons: Any, delay: torch.Tensor) -> torch.Tensor:
-        """``(size,)`` bools: neuron i's spike of ``delay[i]`` iterations ago."""
-        return self.history[torch.remainder(self._head - delay, self.max_delay), self._columns]
+        """``(size,)`` bools per replica: neuron i's spike of ``delay[i]`` iterations ago."""
+        rows = torch.remainder(self._head - delay, self.max_delay)
+        if self.history.dim() == 2:
+            return self.history[rows, self._columns]
+        return self.history[rows, :, self._columns].T  # (size, R) gathered, as (R, size)
 
 
 class Stimulus(Behavior):
@@ -84,6 +87,8 @@ class Stimulus(Behavior):
     """
 
     category = "neuron"
+    supports_replicas = True
+    skew_first_replica: ClassVar[bool] = False  # set on an instance: replica 0 differs in every draw
 
     rate: float = param(0.3, check=between(0, 1), doc="probability of a spike per neuron and iteration")
     max_delay: int = param(4, check=ge(1), unit="iterations", doc="spike history the stand-in axon keeps")
@@ -95,7 +100,8 @@ class Stimulus(Behavior):
         self._current = neurons.I = neurons.vector()
         self._draw = neurons.vector()
         self._spikes = neurons.spikes = neurons.vector(0, dtype=torch.bool)
-        self.axon = neurons.axon = StandInAxon(neurons.size, self.max_delay, neurons.network.device)
+        net = neurons.network
+        self.axon = neurons.axon = StandInAxon(neurons.size, self.max_delay, net.device, net.replica_shape)
         self._drive(neurons)
 
     def _drive(self, neurons: Any) -> None:
@@ -106,6 +112,8 @@ class Stimulus(Behavior):
             self._current.uniform_(0.0, 20.0, generator=generator)
         if neurons.spikes is self._spikes:
             self._spikes = neurons.spikes = self._draw.uniform_(generator=generator) < self.rate
+        if self.skew_first_replica:
+            _skew(self._v, self._current, self._spikes)
 
     def forward(self, neurons: Any) -> None:
         self._drive(neurons)
@@ -123,6 +131,8 @@ class SynapseStandIn(Behavior):
     """
 
     category = "synapse"
+    supports_replicas = True
+    skew_first_replica: ClassVar[bool] = False  # set on an instance: replica 0 differs in every step
 
     layout: Any = param("dense", doc="weight layout: a name, a Layout, or None for no weights")
     kernel: Any = param((3, 3), doc="(kh, kw) of conv2d, local2d and lateral weights")
@@ -136,8 +146,8 @@ class SynapseStandIn(Behavior):
 
     def initialize(self, synapse: Any) -> None:
         net = synapse.network
-        synapse.src_delay = synapse.src.vector(dtype=torch.long)
-        synapse.dst_delay = synapse.dst.vector(dtype=torch.long)
+        synapse.src_delay = synapse.src.tensor((synapse.src.size,), dtype=torch.long)
+        synapse.dst_delay = synapse.dst.tensor((synapse.dst.size,), dtype=torch.long)
         synapse.stride, synapse.padding = self.stride, self.padding  # what a dendritic input would declare
         synapse.kernel_shape = None
         if self.layout is not None:
@@ -163,7 +173,11 @@ class SynapseStandIn(Behavior):
         if isinstance(self.layout, layouts.Local2dLayout):
             synapse.kernel_shape = self.layout.kernel_shape(src.shape, dst.shape, geometry)
         like = {"device": net.device, "dtype": net.def_dtype}
-        return self.layout.example_weights(src.shape, dst.shape, geometry, self.density, net.generator, **like)
+        drawn = [
+            self.layout.example_weights(src.shape, dst.shape, geometry, self.density, net.generator, **like)
+            for _ in range(net.replicas)
+        ]
+        return drawn[0] if net.replicas == 1 else torch.stack(drawn)  # each replica its own
 
     def forward(self, synapse: Any) -> None:
         generator = synapse.network.generator
@@ -175,6 +189,18 @@ class SynapseStandIn(Behavior):
                 trace.mul_(self._decay).add_(getattr(synapse, f"{side}_spike"))
         if synapse.I is self._own["I"]:
             synapse.I.uniform_(generator=generator)
+        if self.skew_first_replica:
+            _skew(*self._own.values())
+
+
+def _skew(*tensors: torch.Tensor) -> None:
+    """Make replica 0 of stand-in tensors differ from what the other replicas would see: spikes flipped,
+    numbers scaled and shifted (the conformance kit's replicas check)."""
+    for tensor in tensors:
+        if tensor.dtype == torch.bool:
+            tensor[0] = ~tensor[0]
+        else:
+            tensor[0].mul_(0.8).add_(0.5)
 
 
 def resolve_layout(layout: str | Layout | None, owner: str) -> Layout | None:
@@ -369,15 +395,17 @@ def build(
     dt: float = 1.0,
     priority: float | None = None,
     initialize: bool = True,
+    replicas: int = 1,
 ) -> Built:
     """A network around ``behavior``: the ``host`` spec built with stand-ins, initialized unless told not.
 
     ``host`` defaults to the behavior's category: a :class:`SynapseHost` (dense), a
-    :class:`NetworkHost` or a :class:`NeuronHost`. ``priority`` overrides the class's default.
+    :class:`NetworkHost` or a :class:`NeuronHost`. ``priority`` overrides the class's default;
+    ``replicas`` is the network's number of replicas.
     """
     if host is None:
         host = {"synapse": SynapseHost, "network": NetworkHost}.get(type(behavior).category, NeuronHost)()
-    net = Network(dt=dt, device=device, dtype=dtype, seed=seed)
+    net = Network(dt=dt, device=device, dtype=dtype, seed=seed, replicas=replicas)
     obj = host.build(net, behavior, priority)
     if initialize:
         net.initialize()

@@ -67,6 +67,7 @@ def test_an_entry_describes_its_behavior(make_plugin):
             "unit": "Hz",
             "doc": "a rate",
             "expected": "> 0",
+            "per_replica": False,
         }
     ]
 

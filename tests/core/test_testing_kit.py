@@ -393,3 +393,36 @@ def test_extras_and_the_behavior_under_test_are_placed_as_a_groups_behaviors_are
     with pytest.raises(ConexError, match=r"^the host: priority 260 of Leak is already taken by Leak; give the entry"):
         build(Leak(), taken)
     assert build(Leak(), taken, priority=5).host.behavior[5].rate == 0.1
+
+
+class Mixing(Behavior):
+    """Says it supports replicas, yet copies replica 0's voltage into the others."""
+
+    category = "neuron"
+    priority = 250
+    supports_replicas = True
+
+    def forward(self, neurons):
+        neurons.leak = neurons.v.mean(0, keepdim=True).expand_as(neurons.v).clone()
+
+
+class KeepsApart(Mixing):
+    """Works per replica: each replica's own voltage."""
+
+    def forward(self, neurons):
+        neurons.leak = neurons.v * 0.5
+
+
+class OneNetworkOnly(Mixing):
+    """Does not say it supports replicas."""
+
+    supports_replicas = False
+
+
+def test_the_replicas_check_catches_cross_talk_and_passes_what_keeps_replicas_apart():
+    with pytest.raises(ConformanceError, match=r"^Mixing fails replicas: changing replica 0 changes the other"):
+        conformance_module.check_replicas(ConformanceEntry("Mixing"), Mixing)
+    conformance_module.check_replicas(ConformanceEntry("KeepsApart"), KeepsApart)
+    conformance_module.check_replicas(ConformanceEntry("OneNetworkOnly"), OneNetworkOnly)  # refused: passes
+    with pytest.raises(ConexError, match=r"^OneNetworkOnly on neuron group host: does not support replicas"):
+        build(OneNetworkOnly(), replicas=2)

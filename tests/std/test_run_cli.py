@@ -138,3 +138,48 @@ def test_an_existing_results_folder_is_not_overwritten_unless_asked(tmp_path):
     assert result.exit_code == 1
     assert "exists and is not empty" in result.output
     assert (out / "precious.txt").read_text() == "keep"
+
+
+def test_a_run_of_replicas_summarizes_across_replicas_and_resumes_bit_identically(tmp_path):
+    network = tmp_path / "net.toml"
+    network.write_text(NETWORK)
+    straight, split = tmp_path / "straight", tmp_path / "split"
+
+    result = run([str(network), "--steps", "60", "--out", str(straight), "--replicas", "2"])
+    assert "2 replicas: rates are means ± sd across replicas" in result.output
+    assert "input=>exc" in result.output
+    summary = json.loads((straight / "summary.json").read_text())
+    assert summary["replicas"] == 2
+    per_replica = summary["rates_hz_per_replica"]["exc"]
+    assert len(per_replica) == 2
+    assert summary["rates_hz"]["exc"] == pytest.approx(sum(per_replica) / 2)
+    assert f"{summary['rates_hz']['exc']:.2f} ± {summary['rates_hz_sd']['exc']:.2f}" in result.output
+    assert len(summary["weights_per_replica"]["input=>exc"]) == 2
+    spikes = torch.load(straight / "spikes.pt")
+    assert spikes["spikes"]["exc"].shape[1] == 3  # [iteration, replica, neuron]
+    per_step = torch.tensor(spikes["spikes_per_step"]["input"])  # (steps, replicas)
+    assert per_step.shape == (60, 2)
+    assert not torch.equal(per_step[:, 0], per_step[:, 1])  # each replica drew its own input
+    assert weights_of(straight).shape == (2, 16, 12)
+
+    run([str(network), "--steps", "25", "--out", str(split), "--replicas", "2", "--no-plots"])
+    run(["--resume", str(split), "--steps", "35"])  # the replica count comes from the checkpoint
+    assert load_checkpoint(split / "checkpoint.pt")["replicas"] == 2
+    assert torch.equal(weights_of(split), weights_of(straight))
+    assert torch.load(split / "spikes.pt")["spikes_per_step"] == spikes["spikes_per_step"]
+
+
+def test_weight_statistics_per_replica_of_dense_sparse_and_shared_weights():
+    from conex import Network, NeuronGroup, SynapseGroup
+    from conex.runner import weight_values
+
+    net = Network(replicas=2)
+    src, dst = NeuronGroup(3, net, tag="src"), NeuronGroup(2, net, tag="dst")
+    syn = SynapseGroup(net, src, dst)
+    syn.weights = torch.arange(12.0).view(2, 3, 2)
+    assert [v.tolist() for v in weight_values(syn)] == [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]
+    indices = torch.tensor([[0, 1, 1], [0, 2, 1], [1, 0, 1]])  # (replica, source, destination)
+    syn.weights = torch.sparse_coo_tensor(indices, torch.tensor([1.0, 2.0, 3.0]), (2, 3, 2), check_invariants=False)
+    assert [v.tolist() for v in weight_values(syn)] == [[1.0], [3.0, 2.0]]
+    syn.weights, syn.shared_weights = torch.ones(3, 2), True
+    assert [v.tolist() for v in weight_values(syn)] == [[1.0] * 6]
