@@ -87,6 +87,13 @@ CONFORMANCE: list[ConformanceEntry] = [
     ),
     # -- neurons --------------------------------------------------------------------------------------
     ConformanceEntry("LIF", kwargs={"tau": 5.0, "init_v": "uniform(-70, -60)"}),
+    ConformanceEntry("ELIF", kwargs={"tau": 5.0, "delta": 1.5, "theta_rh": -52.0}),
+    ConformanceEntry("AELIF", kwargs={"alpha": 0.2, "beta": 1.0, "w_tau": 20.0, "omega": "uniform(0, 1)"}),
+    ConformanceEntry(
+        "VoltageBaseHomeostasis",
+        kwargs={"min_ta": -66.0, "max_ta": -60.0, "eta_ip": 0.01},
+        invalid=(Invalid({"min_ta": 0.0, "max_ta": -1.0}, ParameterError, "max_ta"),),
+    ),
     ConformanceEntry("Fire"),
     ConformanceEntry("KWTA", kwargs={"k": 2, "dimension": 0}),
     ConformanceEntry("NeuronAxon", kwargs={"max_delay": 3}),

@@ -16,7 +16,7 @@ def conex_behaviors() -> list[type[Behavior]]:
     """
     from conex_std import recording
     from conex_std.network import neuromodulators, time
-    from conex_std.neurons import axon, dendrite, dynamics, firing, homeostasis, inputs, noise, traces
+    from conex_std.neurons import axon, dendrite, dynamics, exponential, firing, homeostasis, inputs, noise, traces
     from conex_std.synapses import dendrites, learning, specs
 
     neurons = [
@@ -26,10 +26,13 @@ def conex_behaviors() -> list[type[Behavior]]:
         dendrite.SimpleDendriteStructure,
         dendrite.SimpleDendriteComputation,
         dynamics.LIF,
+        exponential.ELIF,
+        exponential.AELIF,
         firing.KWTA,
         firing.Fire,
         homeostasis.ActivityBaseHomeostasis,
         homeostasis.AdaptiveThreshold,
+        exponential.VoltageBaseHomeostasis,
         traces.SpikeTrace,
         noise.InherentNoise,
     ]

@@ -9,14 +9,26 @@ learning rules come from plugins (the standard ones from the ``std`` plugin) thr
 :mod:`conex.behaviors`.
 """
 
+from typing import Any
+
 from importlib_metadata import PackageNotFoundError, version
 
 from conex.behavior import Behavior, between, ge, gt, one_of, param
+from conex.compat import compat_name, compat_paths
 from conex.errors import ConexError, ParameterError, ParameterTypeError
 from conex.groups import NeuronGroup, SynapseGroup
 from conex.hookspecs import hookimpl
 from conex.network import Network
 from conex.phases import Phase
+
+# CoNeX's module paths (conex.nn, conex.helpers) are folders of conex_compat (see conex.compat)
+__path__ = [*__path__, *compat_paths("conex")]
+
+
+def __getattr__(name: str) -> Any:
+    """CoNeX's names (``Neocortex``, ``prioritize_behaviors``...), looked up in conex_compat on first use."""
+    return compat_name(name)
+
 
 try:
     __version__ = version("conex")

@@ -2,16 +2,22 @@
 
 ``from conex.behaviors import SimpleSTDP`` looks ``SimpleSTDP`` up in the registry on first
 access, so the core never imports a plugin by name. ``plugin:Name`` spellings are reached with
-:func:`get`.
+:func:`get`. CoNeX's submodules ``conex.behaviors.neurons``, ``.synapses``, ``.network`` and
+``.layer`` resolve names with CoNeX's semantics instead (they live in conex_compat).
 """
 
 from __future__ import annotations
 
 from conex.behavior import Behavior
+from conex.compat import compat_paths
 from conex.errors import UnknownBehaviorError
 from conex.registry import get_registry
 
 __all__ = ["get"]
+
+# CoNeX's submodules (conex.behaviors.neurons, .synapses, .network, .layer) are files of conex_compat:
+# they resolve names with CoNeX's semantics (see conex.compat)
+__path__ = compat_paths("behaviors")
 
 
 def get(name: str) -> type[Behavior]:

@@ -78,6 +78,49 @@ class FillMode:
         return t
 
 
+# the keyword spellings PymoNNtorch and CoNeX scripts use, e.g. "normal(mean=5, std=3)": names and defaults
+KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
+    "normal": (("mean", 0.0), ("std", 1.0)),
+    "randn": (("mean", 0.0), ("std", 1.0)),
+    "uniform": (("low", 0.0), ("high", 1.0)),
+    "random": (("low", 0.0), ("high", 1.0)),
+    "rand": (("low", 0.0), ("high", 1.0)),
+}
+
+
+def _number(node: ast.expr) -> float | None:
+    """A number literal (``3``, ``-0.5``) as a float; None for anything else."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _arguments(filler: str, text: str, owner: str, name: str, mode: str) -> tuple[float, ...]:
+    """The number arguments of ``filler(text)``, positional or by keyword (``mean=5, std=3``)."""
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+    except SyntaxError:
+        call = None
+    if not isinstance(call, ast.Call):  # "1), g(2" makes a tuple of two calls
+        raise bad_parameter(owner, name, mode, "number arguments")
+    values = [number for number in map(_number, call.args) if number is not None]
+    if len(values) != len(call.args):
+        raise bad_parameter(owner, name, mode, "number arguments")
+    if not call.keywords:
+        return tuple(values)
+    names = KEYWORDS.get(filler, ())
+    given = dict(zip((n for n, _ in names), values, strict=False))
+    for keyword in call.keywords:
+        number = _number(keyword.value)
+        if keyword.arg not in dict(names) or keyword.arg in given or number is None:
+            known = ", ".join(f"{n}=<number>" for n, _ in names) or "none"
+            raise bad_parameter(owner, name, mode, f"number arguments; keywords of {filler!r}: {known}")
+        given[keyword.arg] = number
+    return tuple(given.get(n, default) for n, default in names)
+
+
 def parse_fill(mode: str | float | int, *, owner: str = "fill", name: str = "mode") -> FillMode:
     """Parse a fill mode given as parameter ``owner.name``.
 
@@ -99,13 +142,7 @@ def parse_fill(mode: str | float | int, *, owner: str = "fill", name: str = "mod
         raise bad_parameter(owner, name, mode, EXPECTED)
     args: tuple[float, ...] = ()
     if arg_text is not None and arg_text.strip():
-        try:
-            parsed = ast.literal_eval(f"({arg_text},)")
-        except (ValueError, SyntaxError):
-            raise bad_parameter(owner, name, mode, "number arguments") from None
-        if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in parsed):
-            raise bad_parameter(owner, name, mode, "number arguments")
-        args = tuple(float(a) for a in parsed)
+        args = _arguments(filler_name, arg_text, owner, name, mode)
     counts = FILL_MODES[filler_name][1]
     if len(args) not in counts:
         raise bad_parameter(owner, name, mode, f"{' or '.join(str(c) for c in counts)} arguments for {filler_name!r}")

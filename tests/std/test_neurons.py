@@ -536,7 +536,7 @@ def test_poisson_checks_a_replaced_intensity():
 @pytest.mark.parametrize(
     ("behavior", "missing"),
     [
-        ([Fire()], "Fire on neuron group exc needs v, which LIF provides"),
+        ([Fire()], "Fire on neuron group exc needs v, which AELIF or ELIF or LIF provides"),
         ([KWTA(1)], "KWTA on neuron group exc needs v"),
         ([SpikeTrace(5.0)], "SpikeTrace on neuron group exc needs spikes"),
         ([InherentNoise()], "InherentNoise on neuron group exc needs v"),

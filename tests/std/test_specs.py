@@ -231,7 +231,7 @@ PWNED = []
         (
             {"mode": 1, "kernel_shape": (1, 2, 3)},
             ParameterError,
-            "WeightInitializer.kernel_shape: expected a tuple of 6",
+            "WeightInitializer.kernel_shape: expected a Conv2d kernel (out_c, in_c, kh, kw) or a Local2d kernel",
         ),
         (
             {"mode": 1, "weight_shape": (2, 0)},

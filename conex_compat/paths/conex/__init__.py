@@ -1,0 +1,1 @@
+"""The folder ``conex`` lists in its ``__path__``: CoNeX's ``conex.helpers`` and ``conex.nn``."""

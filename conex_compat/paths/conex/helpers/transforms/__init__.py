@@ -1,0 +1,4 @@
+"""CoNeX's ``conex.helpers.transforms``: the data transforms."""
+
+from conex_compat.helpers import *  # noqa: F403 - CoNeX's names, re-exported
+from conex_compat.helpers import __all__  # noqa: F401
