@@ -3,9 +3,12 @@
 Builds ``benchmarks/workloads.py``'s networks with ``from conex.behaviors import ...`` (each
 behavior at its default priority), the same way the peers build theirs, so that ``run.py`` can
 compare steps/s. conex's STDP reads the traces of the synapse (``PreTrace``/``PostTrace`` after the
-spike catchers), where CoNeX reads the traces of the neurons.
+spike catchers), where CoNeX reads the traces of the neurons. W4 is W1's network built with
+``Network(..., replicas=R)``: every state tensor gains a leading replica axis (``PoissonInput``
+draws ``(R, size)``, weights are ``(R, S, D)``), everything else as W1.
 
     python benchmarks/conex_workloads.py --workload w1 --size 800
+    python benchmarks/conex_workloads.py --workload w4 --size 16 --replicas 64
 """
 
 from __future__ import annotations
@@ -101,8 +104,10 @@ def synapse_behaviors(workload: Workload, projection: Projection, compiled: bool
 def build_network(
     workload: Workload, device: str = "cpu", compiled: bool = False
 ) -> tuple[Network, dict[str, NeuronGroup]]:
-    """The initialized network of ``workload`` and its neuron groups by tag (``compiled``: the rules' option)."""
-    net = Network(dt=DT, device=device, dtype=torch.float32, seed=SEED)
+    """The initialized network of ``workload`` and its neuron groups by tag (``compiled``: the rules'
+    option); W4's with ``replicas=workload.replicas``."""
+    replicas = {"replicas": workload.replicas} if workload.key == "w4" else {}
+    net = Network(dt=DT, device=device, dtype=torch.float32, seed=SEED, **replicas)
     groups = {
         g.tag: NeuronGroup(size=g.shape, net=net, tag=g.tag, behavior=neuron_behaviors(g.kind)) for g in workload.groups
     }
@@ -134,13 +139,14 @@ def main() -> None:
     net, groups = build_network(workload, args.device, args.compiled)
     synchronize()
     build_s = time.perf_counter() - start
-    result = measure(
-        workload,
-        step=net.simulate_iteration,
-        spike_counts=lambda: {tag: int(g.spikes.sum()) for tag, g in groups.items()},
-        simulate=simulate,
-        dt_ms=DT,
-    )
+
+    def spike_counts() -> dict[str, int | list[int]]:
+        if workload.replicas == 1:
+            return {tag: int(g.spikes.sum()) for tag, g in groups.items()}
+        # one count per replica: spikes are (R, size)
+        return {tag: g.spikes.reshape(workload.replicas, -1).sum(1).tolist() for tag, g in groups.items()}
+
+    result = measure(workload, step=net.simulate_iteration, spike_counts=spike_counts, simulate=simulate, dt_ms=DT)
     versions = {"torch": torch.__version__, "conex": conex.__version__}
     emit("conex", workload, result, versions, build_s=build_s, threads=torch.get_num_threads(), **device_fields())
 

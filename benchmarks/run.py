@@ -9,6 +9,11 @@ same run, never as timed assertions in the test suite.
     python benchmarks/run.py --workloads w1 --sizes 16 800 --repeats 3 \\
         --conex-peer-python /work/peers/conex-peer/bin/python \\
         --brian2-python /work/peers/brian2/bin/python --json results.json
+
+W4 (``w1_replicas``, R copies of W1 in one simulation) runs its defined cases (N_E x R = 16 x 1,
+16, 64, 256 and 800 x 8) with ``--workloads w4``; ``--replicas R ...`` runs instead every R at
+every N_E of ``--sizes`` (default 16). It is reported in steps/s and network-steps/s (steps/s x R);
+a side without replicas (CoNeX) runs one W1 network at each N_E, for context.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import cpu_model
-from workloads import WORKLOADS, build
+from workloads import W4_CASES, WORKLOADS, build
 
 HERE = Path(__file__).resolve().parent
 BRIAN2_TARGETS = ("numpy", "cython", "cpp_standalone")
@@ -48,6 +53,9 @@ class Side:
     command: list[str]
     env: dict[str, str] = field(default_factory=dict)
     workloads: tuple[str, ...] = tuple(WORKLOADS)
+    replicas: bool = True
+    """Whether the side simulates W4's replicas in one network; one that cannot runs W1 at W4's
+    N_E once (one network per process), reported as its W4 reference."""
 
 
 def sides_from(args: argparse.Namespace) -> list[Side]:
@@ -61,28 +69,34 @@ def sides_from(args: argparse.Namespace) -> list[Side]:
         peer = [args.conex_peer_python, str(HERE / "peers" / "conex_peer.py"), "--device", args.device]
         # a CoNeX unpacked into a folder (benchmarks/device.sh carries one to GPU machines) goes first on the path
         path = {"PYTHONPATH": str(Path(args.conex_peer_path).resolve())} if args.conex_peer_path else {}
-        sides.append(Side("CoNeX", peer, dict(path)))
+        sides.append(Side("CoNeX", peer, dict(path), replicas=False))
         if args.malloc_tuned and on_cpu:
-            sides.append(Side("CoNeX malloc-tuned", peer, {**path, **MALLOC_TUNED}))
+            sides.append(Side("CoNeX malloc-tuned", peer, {**path, **MALLOC_TUNED}, replicas=False))
     if args.brian2_python and on_cpu:  # Brian2's targets run on the CPU only
         for target in args.brian2_targets:
             command = [args.brian2_python, str(HERE / "peers" / "brian2_peer.py"), "--target", target]
             if target == "cpp_standalone":
                 command += ["--threads", str(args.threads or os.cpu_count())]
-            sides.append(Side(f"Brian2 {target}", command, workloads=("w1",)))
+            sides.append(Side(f"Brian2 {target}", command, workloads=("w1", "w4")))
     if args.threads:
         for side in sides:
             side.env.update({name: str(args.threads) for name in THREAD_VARIABLES})
     return sides
 
 
-def run_once(side: Side, workload: str, size: int, args: argparse.Namespace) -> dict[str, Any]:
-    """One subprocess run; its JSON record, or an ``error`` record when it fails or times out."""
-    command = [*side.command, "--workload", workload, "--size", str(size)]
+def run_once(side: Side, workload: str, size: int, replicas: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One subprocess run; its JSON record, or an ``error`` record when it fails or times out. W4 on
+    a side without replicas runs W1 at the same N_E (one network)."""
+    if workload == "w4" and not side.replicas:
+        command = [*side.command, "--workload", "w1", "--size", str(size)]
+    else:
+        command = [*side.command, "--workload", workload, "--size", str(size)]
+        if workload == "w4":
+            command += ["--replicas", str(replicas)]
     for option in ("steps", "warmup"):
         if getattr(args, option) is not None:
             command += [f"--{option}", str(getattr(args, option))]
-    base = {"side": side.label, "workload": workload, "size": size}
+    base = {"side": side.label, "workload": workload, "size": size, "replicas": replicas}
     try:
         done = subprocess.run(
             command,
@@ -109,6 +123,7 @@ class Row:
     size: int
     side: str
     records: list[dict[str, Any]]
+    replicas: int = 1
 
     @property
     def ok(self) -> list[dict[str, Any]]:
@@ -119,22 +134,29 @@ class Row:
         ok = self.ok
         return statistics.median(r["steps_per_s"] for r in ok) if ok else None
 
+    @property
+    def network_steps_per_s(self) -> float | None:
+        ok = self.ok
+        return statistics.median(r["steps_per_s"] * r.get("replicas", 1) for r in ok) if ok else None
+
     def summary(self, conex: float | None, copy_gb_s: float | None) -> dict[str, Any]:
         ok = self.ok
         speeds = [r["steps_per_s"] for r in ok]
         median = self.steps_per_s
         sweep = None
         if median is not None and ok:
-            weight_bytes = build(self.workload, self.size).dense_weight_bytes
+            weight_bytes = build(self.workload, self.size, self.replicas).dense_weight_bytes
             sweep = 2 * weight_bytes * median / 1e9 if weight_bytes else None
         return {
             "workload": self.workload,
             "size": self.size,
+            "replicas": self.replicas,
             "side": self.side,
             "runs": len(ok),
             "failed": [r["error"] for r in self.records if "error" in r],
             "steps": ok[0]["steps"] if ok else None,
             "steps_per_s": median,
+            "network_steps_per_s": self.network_steps_per_s,
             "min": min(speeds) if speeds else None,
             "max": max(speeds) if speeds else None,
             "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in ok) if ok else None,
@@ -159,6 +181,8 @@ def table(summaries: list[dict[str, Any]]) -> str:
         "|---|---:|---|---:|---:|---|---:|---:|---:|---:|",
     ]
     for s in summaries:
+        if s["workload"] == "w4":
+            continue  # in w4_table
         name = f"{s['workload']} {build(s['workload'], s['size']).name}"
         if s["runs"] == 0:
             speed = "failed: " + "; ".join(s["failed"])[:80]
@@ -172,6 +196,59 @@ def table(summaries: list[dict[str, Any]]) -> str:
             f"| {_num(s['full_sweep_gb_s'], 2)} | {share} |"
         )
     return "\n".join(lines)
+
+
+def w4_table(summaries: list[dict[str, Any]], reference: dict[str, bool]) -> str:
+    """W4's rows (steps/s and network-steps/s) and its ratios: conex's network-steps/s over conex's
+    at R = 1 (same N_E), over each replicating side at the same N_E and R, and over each side
+    without replicas (``reference[side]`` False: its one W1 network at that N_E, for context)."""
+    rows = [s for s in summaries if s["workload"] == "w4"]
+    if not rows:
+        return ""
+    lines = [
+        "| W4 N_E | R | side | steps | steps/s (median) | network-steps/s | min-max steps/s | peak RSS MiB |",
+        "|---:|---:|---|---:|---:|---:|---|---:|",
+    ]
+    for s in rows:
+        r = f"{s['replicas']}" if reference.get(s["side"], True) else "1 (no replicas: one W1 network)"
+        if s["runs"] == 0:
+            failed = "failed: " + "; ".join(s["failed"])[:80]
+            lines.append(f"| {s['size']} | {r} | {s['side']} | - | {failed} | - | - | - |")
+            continue
+        runs = f" ({s['runs']})" + (f", {len(s['failed'])} failed" if s["failed"] else "")
+        lines.append(
+            f"| {s['size']} | {r} | {s['side']} | {s['steps']} | {_num(s['steps_per_s'])}{runs} "
+            f"| {_num(s['network_steps_per_s'])} | {_num(s['min'])}-{_num(s['max'])} | {_num(s['peak_rss_mb'], 0)} |"
+        )
+    speed = {(s["side"], s["size"], s["replicas"]): s["network_steps_per_s"] for s in rows}
+    others = list(dict.fromkeys(s["side"] for s in rows if s["side"] != "conex"))
+    header = " | ".join(f"÷ {o}" + ("" if reference.get(o, True) else " (W1, one network)") for o in others)
+    lines += [
+        "",
+        f"| W4 N_E | R | conex network-steps/s | ÷ conex R=1 | {header} |",
+        "|---:|---:|---:|---:|" + "---:|" * len(others),
+    ]
+    for s in rows:
+        if s["side"] != "conex":
+            continue
+        mine, base = s["network_steps_per_s"], speed.get(("conex", s["size"], 1))
+        cells = [_num(mine / base, 2) if mine and base else "-"]
+        for other in others:
+            theirs = speed.get((other, s["size"], s["replicas"] if reference.get(other, True) else 1))
+            cells.append(_num(mine / theirs, 2) if mine and theirs else "-")
+        lines.append(f"| {s['size']} | {s['replicas']} | {_num(mine)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def cases(key: str, args: argparse.Namespace) -> list[tuple[int, int]]:
+    """The (size, replicas) pairs to run of workload ``key``: W1's ``--sizes``; W4's defined cases
+    (those at ``--sizes`` if given), or with ``--replicas`` every R at every N_E of ``--sizes``
+    (default 16); W2 and W3 at their defined sizes."""
+    if key == "w4":
+        if args.replicas:
+            return [(n_e, r) for n_e in args.sizes or (16,) for r in args.replicas]
+        return [(n_e, r) for n_e, r in W4_CASES if not args.sizes or n_e in args.sizes]
+    return [(size, 1) for size in (args.sizes if key == "w1" and args.sizes else WORKLOADS[key][1])]
 
 
 def versions(records: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
@@ -196,8 +273,15 @@ def bandwidth(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), help="w1 w2 w3 (or their names)")
-    parser.add_argument("--sizes", nargs="+", type=int, help="W1's N_E values (default: 16 800 3200 12800)")
+    parser.add_argument(
+        "--workloads", nargs="+", default=["w1", "w2", "w3"], help="w1 w2 w3 w4 (or their names; default w1-w3)"
+    )
+    parser.add_argument(
+        "--sizes", nargs="+", type=int, help="W1's N_E values (default: 16 800 3200 12800); W4's N_E values"
+    )
+    parser.add_argument(
+        "--replicas", nargs="+", type=int, help="W4: every R here at every N_E of --sizes (default: W4's cases)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs per side and size (median reported)")
     parser.add_argument("--steps", type=int, help="override every workload's timed steps")
     parser.add_argument("--warmup", type=int, help="override every workload's warm-up steps")
@@ -229,25 +313,31 @@ def main() -> None:
     records: list[dict[str, Any]] = []
     rows: list[Row] = []
     for key in dict.fromkeys(build(name).key for name in args.workloads):  # w1 and ei_stdp are one workload
-        sizes = args.sizes if key == "w1" and args.sizes else WORKLOADS[key][1]
-        for size in sizes:
+        referenced: set[tuple[str, int]] = set()  # (side, N_E) of W4 references run (sides without replicas)
+        for size, replicas in cases(key, args):
             active = [s for s in sides if key in s.workloads]
+            if key == "w4":  # a side without replicas runs its one W1 network once per N_E
+                active = [s for s in active if s.replicas or (s.label, size) not in referenced]
+                referenced.update((s.label, size) for s in active if not s.replicas)
             by_side: dict[str, list[dict[str, Any]]] = {s.label: [] for s in active}
             for repeat in range(args.repeats):
                 shift = repeat % len(active)
                 for side in active[shift:] + active[:shift]:
                     started = time.perf_counter()
-                    record = run_once(side, key, size, args)
+                    record = run_once(side, key, size, replicas, args)
                     wall = time.perf_counter() - started
                     by_side[side.label].append(record)
                     records.append(record)
                     speed = f"{record['steps_per_s']:.1f} steps/s" if "steps_per_s" in record else record["error"]
-                    print(f"[{key} {size} #{repeat + 1}] {side.label}: {speed} ({wall:.0f} s)", file=sys.stderr)
-            rows += [Row(key, size, label, recs) for label, recs in by_side.items()]
+                    case = f"{size} x {replicas}" if key == "w4" else f"{size}"
+                    print(f"[{key} {case} #{repeat + 1}] {side.label}: {speed} ({wall:.0f} s)", file=sys.stderr)
+            for side in active:
+                r = replicas if side.replicas or key != "w4" else 1
+                rows.append(Row(key, size, side.label, by_side[side.label], replicas=r))
 
-    conex_speed = {(r.workload, r.size): r.steps_per_s for r in rows if r.side == "conex"}
+    conex_speed = {(r.workload, r.size, r.replicas): r.steps_per_s for r in rows if r.side == "conex"}
     copy_gb_s = probe["copy_gb_s"] if probe else None
-    summaries = [r.summary(conex_speed.get((r.workload, r.size)), copy_gb_s) for r in rows]
+    summaries = [r.summary(conex_speed.get((r.workload, r.size, r.replicas)), copy_gb_s) for r in rows]
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "load_1m": [load_before, os.getloadavg()[0]]}
     print("## Benchmarks\n")
     print(
@@ -261,13 +351,22 @@ def main() -> None:
         )
     for label, found in versions(records).items():
         print(f"- {label}: " + ", ".join(f"{k} {v}" for k, v in found.items()))
-    print()
-    print(table(summaries))
-    print(
-        "\nconex ÷ side > 1: conex is faster. Full-sweep GB/s: steps/s x one read and one write of every dense "
-        "weight, what a step that updates every weight moves; 'of copy bw' sets it against the probe: near 100% "
-        "such a side is at the memory limit, above 100% it skips weights (event-driven updates)."
-    )
+    if any(s["workload"] != "w4" for s in summaries):
+        print()
+        print(table(summaries))
+        print(
+            "\nconex ÷ side > 1: conex is faster. Full-sweep GB/s: steps/s x one read and one write of every dense "
+            "weight, what a step that updates every weight moves; 'of copy bw' sets it against the probe: near 100% "
+            "such a side is at the memory limit, above 100% it skips weights (event-driven updates)."
+        )
+    w4 = w4_table(summaries, {s.label: s.replicas for s in sides})
+    if w4:
+        print()
+        print(w4)
+        print(
+            "\nW4: network-steps/s = steps/s x R (R copies of W1 advanced per step); ratios are conex's "
+            "network-steps/s over the other's (a side without replicas: its one W1 network at that N_E)."
+        )
     if args.json:
         args.json.write_text(
             json.dumps({"machine": machine, "bandwidth": probe, "runs": records, "summary": summaries}, indent=1)

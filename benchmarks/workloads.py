@@ -10,6 +10,7 @@ below (``v += (v_rest - v + R*I) * dt / tau``, ``R = 1``) is ``current_coef = J 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ __all__ = [
     "POISSON_P",
     "SEED",
     "STDP",
+    "W4_CASES",
     "WORKLOADS",
     "Group",
     "LIFParams",
@@ -122,6 +124,9 @@ class Workload:
     projections: tuple[Projection, ...]
     steps: int
     warmup: int
+    replicas: int = 1
+    """Independent copies of the network simulated at once (W4); ``groups`` and ``projections``
+    describe one copy, each copy has its own weights and Poisson draws, and no copy touches another."""
 
     def group(self, tag: str) -> Group:
         return next(g for g in self.groups if g.tag == tag)
@@ -142,9 +147,9 @@ class Workload:
 
     @property
     def dense_weight_bytes(self) -> int:
-        """float32 bytes of the dense weight matrices: what one sweep over all of them reads (a step
-        that updates every weight reads and writes this much)."""
-        return sum(4 * self.n_synapses(p) for p in self.projections if p.layout == "dense")
+        """float32 bytes of the dense weight matrices of every replica: what one sweep over all of
+        them reads (a step that updates every weight reads and writes this much)."""
+        return self.replicas * sum(4 * self.n_synapses(p) for p in self.projections if p.layout == "dense")
 
 
 def _steps(size: int) -> tuple[int, int]:
@@ -209,21 +214,39 @@ def sparse_stdp(size: int = 20000) -> Workload:
     )
 
 
-WORKLOADS: dict[str, tuple[Callable[[int], Workload], tuple[int, ...]]] = {
+def w1_replicas(n_e: int, replicas: int = 1) -> Workload:
+    """W4: ``replicas`` independent copies of W1 at ``N_E = n_e`` in one simulation (W1's network
+    and step counts; each copy its own input draws, weights and STDP)."""
+    return dataclasses.replace(ei_stdp(n_e), key="w4", name="w1_replicas", replicas=replicas)
+
+
+WORKLOADS: dict[str, tuple[Callable[..., Workload], tuple[int, ...]]] = {
     "w1": (ei_stdp, (16, 800, 3200, 12800)),
     "w2": (conv_stdp, (16,)),
     "w3": (sparse_stdp, (20000,)),
+    "w4": (w1_replicas, (16, 800)),
 }
 """key -> (builder taking the size, default sizes). W1's size is N_E (on a GPU also 25600, 51200);
-W2's is the number of output channels; W3's is the number of neurons on each side."""
+W2's is the number of output channels; W3's is the number of neurons on each side; W4's is W1's
+N_E, with its replica counts in :data:`W4_CASES`."""
 
-NAMES = {"ei_stdp": "w1", "conv_stdp": "w2", "sparse_stdp": "w3"}
+W4_CASES: tuple[tuple[int, int], ...] = ((16, 1), (16, 16), (16, 64), (16, 256), (800, 8))
+"""W4's defined cases as ``(N_E, R)``: R copies of W1-16 for R = 1, 16, 64, 256 and 8 of W1-800.
+Reported as steps/s and as network-steps/s (steps/s x R)."""
+
+NAMES = {"ei_stdp": "w1", "conv_stdp": "w2", "sparse_stdp": "w3", "w1_replicas": "w4"}
 
 
-def build(key: str, size: int | None = None) -> Workload:
-    """The workload ``key`` (``w1``/``w2``/``w3`` or its name) at ``size`` (its first default if None)."""
+def build(key: str, size: int | None = None, replicas: int | None = None) -> Workload:
+    """The workload ``key`` (``w1``...``w4`` or its name) at ``size`` (its first default if None);
+    ``replicas`` only for W4 (default 1)."""
     key = NAMES.get(key, key)
     if key not in WORKLOADS:
         raise KeyError(f"unknown workload {key!r}; known: {', '.join(WORKLOADS)} ({', '.join(NAMES)})")
     builder, sizes = WORKLOADS[key]
-    return builder(sizes[0] if size is None else size)
+    size = sizes[0] if size is None else size
+    if key == "w4":
+        return builder(size, 1 if replicas is None else replicas)
+    if replicas not in (None, 1):
+        raise ValueError(f"only W4 (w1_replicas) has replicas, not {key} ({builder.__name__})")
+    return builder(size)

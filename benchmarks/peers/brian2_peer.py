@@ -1,7 +1,16 @@
-"""The Brian2 peer: W1 (``ei_stdp``) in Brian2, one target, run once, one JSON line out.
+"""The Brian2 peer: W1 (``ei_stdp``) or W4 (``w1_replicas``) in Brian2, one target, run once, one JSON line out.
 
 Runs in Brian2's environment (``pip install brian2 "numpy<2.4"``; see ``benchmarks/README.md``).
-Targets: ``numpy`` and ``cython`` (runtime), ``cpp_standalone`` (C++ with OpenMP threads).
+Targets: ``numpy`` and ``cython`` (runtime), ``cpp_standalone`` (C++) in its fastest form for the
+thread count: with one thread OpenMP off (``openmp_threads = 0``, Brian2's default; one OpenMP
+thread runs Brian2's parallel code paths for nothing, several times slower at small sizes), with
+``N > 1`` threads ``openmp_threads = N``.
+
+W4's R copies of W1 are ONE Brian2 network: each group holds the R copies' neurons (copy ``r`` is
+neurons ``r*n .. (r+1)*n - 1``) and each synapse group is block-diagonal (``j`` runs over the
+destination block of ``i``'s copy), so every copy has its own input draws, weights and STDP and
+no copy reaches another. The record's rates are per neuron over all copies, with the range of
+the copies' own rates (``copies``).
 
 Same model and per-step order as conex (``benchmarks/workloads.py``):
 
@@ -52,8 +61,10 @@ RSS_WRAPPER = (
 
 
 def build_network(workload: Workload) -> tuple[b2.Network, dict[str, b2.SpikeMonitor], float]:
-    """W1 as Brian2 objects; returns the network, a spike counter per group and the seconds spent
-    creating synapses (connect + weights; for standalone this only records what the binary will do)."""
+    """W1 (``workload.replicas`` copies of it) as Brian2 objects; returns the network, a spike
+    counter per group and the seconds spent creating synapses (connect + weights; for standalone
+    this only records what the binary will do)."""
+    copies = workload.replicas
     ms, mv = b2.ms, b2.mV
     namespace = {
         "v_rest": LIF.v_rest * mv,
@@ -73,10 +84,12 @@ def build_network(workload: Workload) -> tuple[b2.Network, dict[str, b2.SpikeMon
         traced = g.tag in plastic_ends
         if g.kind == "poisson":
             # the Poisson source of PoissonGroup, written out so that a spike can bump the trace
-            group = b2.NeuronGroup(g.size, "x : 1", threshold="rand() < p_in", reset="x += 1", namespace=namespace)
+            group = b2.NeuronGroup(
+                copies * g.size, "x : 1", threshold="rand() < p_in", reset="x += 1", namespace=namespace
+            )
         else:
             group = b2.NeuronGroup(
-                g.size,
+                copies * g.size,
                 "dv/dt = (v_rest - v) / tau : volt\nx : 1",
                 threshold="v >= v_th",
                 reset="v = v_reset\nx += 1" if traced else "v = v_reset",
@@ -98,7 +111,11 @@ def build_network(workload: Workload) -> tuple[b2.Network, dict[str, b2.SpikeMon
             on_pre["stdp_pre"] = "w -= a_minus * x_post * (w - w_min) * (w_max - w)"
             on_post = {"stdp_post": "w += a_plus * x_pre * (w - w_min) * (w_max - w)"}
         s = b2.Synapses(groups[p.src], groups[p.dst], "w : 1", on_pre=on_pre, on_post=on_post, namespace=local)
-        s.connect()  # all to all, autapses included
+        if copies == 1:
+            s.connect()  # all to all, autapses included
+        else:  # all to all within each copy: the destination block of the source's copy
+            n_src, n_dst = workload.group(p.src).size, workload.group(p.dst).size
+            s.connect(j=f"k for k in range((i // {n_src}) * {n_dst}, (i // {n_src} + 1) * {n_dst})")
         s.w = "rand() * w_scale"
         if p.plastic:
             s.stdp_pre.when, s.stdp_pre.order = "end", 1
@@ -112,19 +129,25 @@ def build_network(workload: Workload) -> tuple[b2.Network, dict[str, b2.SpikeMon
     return net, monitors, synapse_s
 
 
+def openmp_threads(threads: int) -> int:
+    """Brian2 standalone's ``openmp_threads`` for ``threads`` threads: its fastest form, which for one
+    thread is OpenMP off (0, Brian2's default), not one OpenMP thread."""
+    return 0 if threads <= 1 else threads
+
+
 def run(workload: Workload, target: str, threads: int) -> tuple[dict, dict]:
     """Warm up (counting spikes), then the timed run; returns (result, extra fields)."""
     standalone = target == "cpp_standalone"
     if standalone:
-        # One project folder per size, thread count and version of this script, kept between runs
-        # so that a rerun recompiles nothing (make's dependencies miss some changes: a folder built
-        # with other settings segfaults after an incremental rebuild).
+        # One project folder per size, replica count, thread count and version of this script, kept
+        # between runs so that a rerun recompiles nothing (make's dependencies miss some changes: a
+        # folder built with other settings segfaults after an incremental rebuild).
         stamp = hashlib.sha1(Path(__file__).read_bytes() + b2.__version__.encode()).hexdigest()[:8]
-        name = f"brian2_peer_{workload.key}_{workload.size}_t{threads}_{stamp}"
+        name = f"brian2_peer_{workload.key}_{workload.size}_r{workload.replicas}_t{threads}_{stamp}"
         directory = os.path.join(tempfile.gettempdir(), name)
         rss_file = os.path.join(directory, "main_maxrss_kb")
         b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = threads
+        b2.prefs.devices.cpp_standalone.openmp_threads = openmp_threads(threads)
         # Brian2's default `make -j` starts a compiler per source file at once; one per thread is plenty
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{threads}"]
         b2.prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", RSS_WRAPPER, rss_file]
@@ -150,7 +173,7 @@ def run(workload: Workload, target: str, threads: int) -> tuple[dict, dict]:
             codegen_s=build_wall - compile_s - b2.get_device().timers["run_binary"],
             compile_s=compile_s,
             binary_s=b2.get_device().timers["run_binary"],
-            openmp_threads=threads,
+            openmp_threads=openmp_threads(threads),
             # the simulation's memory is the binary's, not this Python process's
             peak_rss_mb=round(int(Path(rss_file).read_text()) / 1024, 1),
             python_peak_rss_mb=round(peak_rss_mb(), 1),
@@ -160,7 +183,11 @@ def run(workload: Workload, target: str, threads: int) -> tuple[dict, dict]:
         # the warm-up run's wall time beyond its loop is code generation (and cython compilation)
         extra["codegen_s"] = warmup_wall - warmup_loop
     seconds = float(b2.get_device()._last_run_time)
-    counts = {tag: int(np.sum(m.count[:])) for tag, m in monitors.items()}
+    # one count per copy (neurons r*n .. (r+1)*n - 1 are copy r)
+    counts = {
+        tag: [int(c) for c in np.reshape(m.count[:], (workload.replicas, -1)).sum(axis=1)]
+        for tag, m in monitors.items()
+    }
     result = {
         "seconds": seconds,
         "steps_per_s": workload.steps / seconds,
@@ -172,11 +199,13 @@ def run(workload: Workload, target: str, threads: int) -> tuple[dict, dict]:
 def main() -> None:
     def options(parser) -> None:
         parser.add_argument("--target", choices=TARGETS, default="cython")
-        parser.add_argument("--threads", type=int, default=2, help="OpenMP threads (cpp_standalone)")
+        parser.add_argument(
+            "--threads", type=int, default=2, help="threads of cpp_standalone (1: OpenMP off; N > 1: N OpenMP threads)"
+        )
 
     args, workload = arguments(__doc__.splitlines()[0], options)
-    if workload.key != "w1":
-        raise SystemExit(f"brian2_peer models W1 (ei_stdp) only, not {workload.key} ({workload.name})")
+    if workload.key not in ("w1", "w4"):
+        raise SystemExit(f"brian2_peer models W1 (ei_stdp) and W4 (w1_replicas) only, not {workload.key}")
     with quiet():
         result, extra = run(workload, args.target, args.threads)
     versions = {"brian2": b2.__version__, "numpy": np.__version__}

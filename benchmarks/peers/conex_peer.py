@@ -154,6 +154,8 @@ def main() -> None:
         parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
 
     args, workload = arguments(__doc__.splitlines()[0], options)
+    if workload.key == "w4":  # run.py runs W1 at W4's N_E here instead, as CoNeX's W4 reference
+        raise SystemExit("CoNeX has no replicas: run W1 at W4's N_E (one network per process) instead of w4")
     torch.manual_seed(SEED)
     random.seed(SEED)  # CoNeX's sparse WeightInitializer samples indices with `random`
     synchronize, device_fields = torch_device(args.device)

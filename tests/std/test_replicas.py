@@ -16,6 +16,7 @@ from conex import ConexError, Network, NeuronGroup, ParameterError, SynapseGroup
 from conex.behaviors import (
     NeuronAxon,
     PreSpikeCatcher,
+    PreTrace,
     SimpleDendriticInput,
     SimpleSTDP,
     SpikeTrainInput,
@@ -100,8 +101,6 @@ def test_a_wrong_count_of_per_replica_values_is_refused_naming_the_parameter():
 
 def test_per_replica_values_are_checked_one_by_one_at_construction():
     with pytest.raises(ParameterError, match=r"^PreTrace.tau_s: expected a float > 0, got -1.0$"):
-        from conex.behaviors import PreTrace
-
         PreTrace([20.0, -1.0])
 
 
