@@ -148,7 +148,7 @@ def visited_side(topology: Topology, term: Term) -> tuple[Side, torch.Tensor] | 
     :meth:`~.topology.Topology.visited_fraction`; the cheaper side wins. The neurons are flat
     indices over the replicas (``r * size + i``).
     """
-    if topology.values.numel() < topology.event_min_weights:  # small weights: dense, without looking
+    if topology.small():  # small weights: dense, without looking
         return None
     best, best_cost = None, topology.visited_fraction()
     if not best_cost:

@@ -154,9 +154,13 @@ class Topology:
         """A spike or trace vector as the network's float dtype (spikes through their uint8 view)."""
         return x if x.dtype == self.dtype else as_numbers(x).to(dtype=self.dtype)  # the keyword parses faster
 
+    def small(self) -> bool:
+        """Whether the weights (of all replicas together) are too few for the event-driven path to pay."""
+        return self.values.numel() < self.event_min_weights
+
     def _spiking(self, spikes: torch.Tensor) -> torch.Tensor | None:
         """Flat indices of the spiking sources when reading only their rows for the current pays, else None."""
-        if not self.current_fraction or spikes.dtype != torch.bool or self.values.numel() < self.event_min_weights:
+        if not self.current_fraction or spikes.dtype != torch.bool or self.small():
             return None
         index = spikes.reshape(-1).nonzero().squeeze(1)
         return index if index.numel() <= self.current_fraction * spikes.numel() else None
@@ -229,10 +233,10 @@ class Dense(Topology):
         a, b = self.as_float(pre), self.as_float(post)
         if not self.batch:  # one rank-1 update (beta=0: the 0-d input only broadcasts)
             return torch.addr(self._zero, a, b, beta=0, alpha=alpha) if into is None else into.addr_(a, b, alpha=alpha)
-        a, b = a.unsqueeze(-1), b.unsqueeze(-2)  # one rank-1 update per replica
-        return (
-            torch.baddbmm(self._zero, a, b, beta=0, alpha=alpha) if into is None else into.baddbmm_(a, b, alpha=alpha)
-        )
+        # one rank-1 update per replica, as a broadcast product (several times faster than batched matrix products)
+        if into is None:
+            return (a if alpha == 1.0 else a * alpha).unsqueeze(-1) * b.unsqueeze(-2)
+        return into.addcmul_(a.unsqueeze(-1), b.unsqueeze(-2), value=alpha)
 
     def visit(self, side: Side, index: torch.Tensor, pre: torch.Tensor | None, post: torch.Tensor | None) -> Visit:
         if not self.batch:
