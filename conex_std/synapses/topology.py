@@ -199,7 +199,6 @@ class Dense(Topology):
         super().__init__(synapse, geometry)
         self._compiled: Callable[..., None] | None = None
         self.compile_failure: str | None = None  # why compiling failed, once it has
-        self._zero = torch.zeros((), dtype=self.dtype, device=synapse.weights.device)
 
     def check(self, behavior: Behavior) -> None:
         if self.synapse.weights.layout != torch.strided:
@@ -232,7 +231,9 @@ class Dense(Topology):
     ) -> torch.Tensor:
         a, b = self.as_float(pre), self.as_float(post)
         if not self.batch:  # one rank-1 update (beta=0: the 0-d input only broadcasts)
-            return torch.addr(self._zero, a, b, beta=0, alpha=alpha) if into is None else into.addr_(a, b, alpha=alpha)
+            if into is None:  # beta=0: the (uninitialized) input is never read; a broadcast 0-d one is several x slower
+                return torch.addr(a.new_empty((a.numel(), b.numel())), a, b, beta=0, alpha=alpha)
+            return into.addr_(a, b, alpha=alpha)
         # one rank-1 update per replica, as a broadcast product (several times faster than batched matrix products)
         if into is None:
             return (a if alpha == 1.0 else a * alpha).unsqueeze(-1) * b.unsqueeze(-2)
@@ -560,12 +561,10 @@ class Conv2d(_Patches):
             into.view(out_c, -1).addmm_(by_position, fields, alpha=alpha)
             return into
         if into is None:
-            return torch.baddbmm(self._zero(), by_position, fields, beta=0, alpha=alpha).view(w.shape)
+            empty = by_position.new_empty((*self.batch, out_c, fields.shape[-1]))  # beta=0: never read
+            return torch.baddbmm(empty, by_position, fields, beta=0, alpha=alpha).view(w.shape)
         into.view(*self.batch, out_c, -1).baddbmm_(by_position, fields, alpha=alpha)
         return into
-
-    def _zero(self) -> torch.Tensor:
-        return torch.zeros((), dtype=self.dtype, device=self.synapse.weights.device)
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights.sum((-3, -2, -1)).repeat_interleave(self.positions, dim=-1)
