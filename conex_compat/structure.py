@@ -214,7 +214,28 @@ def _index(structures: list[Any], obj: Any) -> int | None:
     return structures.index(obj) if obj is not None and obj in structures else None
 
 
-class CorticalLayerConnection(Container):
+class _Connection(Container):
+    """A structure between two ends that makes its synapses once both ``src`` and ``dst`` are known."""
+
+    src: Any
+    dst: Any
+
+    def connect_src(self, src: Any) -> None:
+        if self.src is None:
+            self.src = src
+        self.create_synapses()
+
+    def connect_dst(self, dst: Any) -> None:
+        if self.dst is None:
+            self.dst = dst
+        self.create_synapses()
+
+    def create_synapses(self) -> None:
+        """Make the synapses (subclasses say how)."""
+        raise NotImplementedError
+
+
+class CorticalLayerConnection(_Connection):
     """Synapses between the groups of two structures: ``connections`` are ``(src attr, dst attr, behavior, tag)``.
 
     ``("exc_pop", "exc_pop", {...}, "Proximal")`` connects ``src.exc_pop`` to ``dst.exc_pop``. The synapses
@@ -236,16 +257,6 @@ class CorticalLayerConnection(Container):
         self.src, self.dst = src, dst
         self.connections = [tuple(c) for c in connections or []]
         self.synapses = self.sub_structures
-        self.create_synapses()
-
-    def connect_src(self, src: Any) -> None:
-        if self.src is None:
-            self.src = src
-        self.create_synapses()
-
-    def connect_dst(self, dst: Any) -> None:
-        if self.dst is None:
-            self.dst = dst
         self.create_synapses()
 
     def create_synapses(self) -> None:
@@ -342,7 +353,7 @@ def _port_groups(obj: Any, label: str | None, output: bool, where: str) -> list[
     return found
 
 
-class Synapsis(Container):
+class Synapsis(_Connection):
     """Synapses from every group behind ``src``'s output port ``input_port`` to every group behind ``dst``'s
     input port ``output_port`` (CoNeX's names), with ``synapsis_behavior`` and the ports' behaviors.
     """
@@ -366,16 +377,6 @@ class Synapsis(Container):
         self.synaptic_tag = synaptic_tag
         self.src, self.dst = src, dst
         self.synapses = self.sub_structures
-        self.create_synapses()
-
-    def connect_src(self, src: Any) -> None:
-        if self.src is None:
-            self.src = src
-        self.create_synapses()
-
-    def connect_dst(self, dst: Any) -> None:
-        if self.dst is None:
-            self.dst = dst
         self.create_synapses()
 
     def create_synapses(self) -> None:
