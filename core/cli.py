@@ -252,3 +252,72 @@ def new_plugin(name: str, parent: Path) -> None:
     except ConexError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {root}\nnext: pip install -e '{root}[test]' && pytest {root}")
+
+
+@main.command()
+@click.argument("sweep_file", metavar="SWEEP.toml", required=False, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Sweep folder [default: sweeps/NAME].")
+@click.option("--address", help="A running Ray cluster, e.g. ray://head:10001 or auto [default: a local Ray].")
+@click.option("--resume", is_flag=True, help="Continue the sweep in --out DIR (also: conex sweep --resume DIR).")
+@click.option(
+    "--pack",
+    type=click.IntRange(min=1),
+    help="Trials run at most as replicas of one network (1: one by one) [default: 8; with --resume: as started].",
+)
+@click.option("--cpus-per-trial", type=click.FloatRange(min=0), default=1.0, show_default=True)
+@click.option("--gpus-per-trial", type=click.FloatRange(min=0), default=0.0, show_default=True)
+@click.option("--device", help="Torch device of the trials, e.g. cuda [default: the file's; cuda with GPUs].")
+@click.option("--plots/--no-plots", default=True, help="Write PNG plots (needs matplotlib).")
+def sweep(
+    sweep_file: Path | None,
+    out: Path | None,
+    address: str | None,
+    resume: bool,
+    pack: int | None,
+    cpus_per_trial: float,
+    gpus_per_trial: float,
+    device: str | None,
+    plots: bool,
+) -> None:
+    """Run the trials of SWEEP.toml (parameters x seeds of a network file) on Ray Tune, or continue a sweep.
+
+    Writes one row per trial into DIR/results.csv (the swept values, seed, status, metrics, wall
+    time) and a plot of each metric against each swept parameter. See the sweeps page of the docs.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise click.ClickException('conex sweep needs Ray Tune: pip install "conex[sweep]"')
+    from conex.sweep.results import reopen_folder, start_folder
+
+    try:
+        if resume:
+            if out is None and sweep_file is None:
+                raise click.UsageError("give the sweep folder: conex sweep --resume DIR")
+            folder = out if out is not None else sweep_file
+            plan, started_pack = reopen_folder(folder, sweep_file if out is not None else None)
+            pack = pack or started_pack
+        else:
+            if sweep_file is None:
+                raise click.UsageError("give a sweep file, or --resume DIR")
+            folder = out or Path("sweeps") / sweep_file.stem
+            pack = pack or 8
+            plan = start_folder(sweep_file, folder, pack)
+        from conex.sweep.tune import run_sweep
+
+        if device is None and gpus_per_trial > 0:
+            device = "cuda"
+        written = run_sweep(
+            plan,
+            folder,
+            pack=pack,
+            address=address,
+            cpus_per_trial=cpus_per_trial,
+            gpus_per_trial=gpus_per_trial,
+            device=device,
+            plots=plots,
+            echo=click.echo,
+        )
+    except ConexError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"\nresults in {written[0]}")

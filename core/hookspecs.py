@@ -16,14 +16,16 @@ a plugin's hookwrappers wrap its own implementations only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 import pluggy
 
 if TYPE_CHECKING:
     from conex.behavior import Behavior
+    from conex.network import Network
+    from conex.runner import Run
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -54,4 +56,23 @@ def conex_demos() -> Sequence[click.Command]:
     ``conex plugins`` like any other plugin failure.
 
     :return: the demo commands this plugin provides.
+    """
+
+
+@hookspec
+def conex_sweep_metrics() -> Mapping[str, Callable[[Network, Mapping[str, Any], Run], Any]]:
+    """Contribute metrics that ``conex sweep`` can record of each trial (``metrics = ["name"]``).
+
+    Called once per plugin by each ``conex sweep`` and each trial process. A metric is a function
+    ``(net, config, run) -> value`` called after the trial's network ran its steps: ``net`` the
+    :class:`~conex.Network`, ``config`` the trial's parsed network file (with its swept values),
+    ``run`` the :class:`conex.runner.Run` (``run.monitor.counts``: spike counts per group). It may
+    run further phases itself (e.g. test the network with learning switched off). The value is a
+    number, or ``{key: number}`` recorded as columns ``name.key``. A metric with the attribute
+    ``supports_replicas = True`` may get a network of ``R > 1`` packed trials (``net.replicas``)
+    and then gives ``R`` numbers for each value (a sequence or 1-D tensor, one per replica); a
+    sweep that records any other plugin metric runs its trials one by one. A name two plugins
+    contribute is reachable as ``plugin:name`` only.
+
+    :return: metric functions by name.
     """
