@@ -6,16 +6,23 @@ module holds what a network file cannot say: the data, showing one image at a ti
 off, labelling the neurons from their responses to the training images and classifying held-out images
 by their vote.
 
+:func:`run_digits_replicas` trains several seeds at once as replicas of one network (each its own image
+order, initial weights and Poisson draws) and labels and tests each trained replica many images at a
+time, through an evaluation network whose replicas share its weights and thresholds.
+
 Typical use::
 
     result = run_digits(neurons=400, epochs=1, seed=0)
     print(result.test_accuracy)
     save_results(result, Path("runs/digits"))
+    seeds = run_digits_replicas(replicas=8, seed=0)
+    print(seeds.mean, seeds.sd)
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -31,6 +38,7 @@ from tqdm.auto import tqdm
 
 from conex import ConexError, Network, Phase
 from conex.config import build_network, parse_config
+from conex.registry import get_registry
 from conex.runner import prepare_out
 from conex.table import format_table
 
@@ -39,14 +47,18 @@ __all__ = [
     "DigitsData",
     "DigitsNetwork",
     "DigitsResult",
+    "ReplicasResult",
     "accuracy",
     "assign_labels",
     "classify",
     "digits_command",
+    "evaluate",
+    "evaluation_config",
     "load_digits_split",
     "network_config",
     "result_table",
     "run_digits",
+    "run_digits_replicas",
     "save_fields",
     "save_results",
 ]
@@ -70,6 +82,8 @@ BOOST = 1.5
 """Factor on the input intensity each time an image is shown again because it evoked too few spikes."""
 MAX_SHOWINGS = 4
 """How often one image is shown at most (the last showing counts, however few spikes it evoked)."""
+EVAL_BATCH = 256
+"""Images shown at once (replicas of the evaluation network) when labelling and testing a trained replica."""
 
 
 # -- data -------------------------------------------------------------------------------------------
@@ -163,6 +177,57 @@ def network_config(neurons: int | None = None) -> tuple[str, dict[str, Any]]:
     return text, config
 
 
+def _input_synapse(config: dict[str, Any]) -> dict[str, Any]:
+    """The table of the synapse from ``input`` to ``exc`` in ``config``."""
+    found = [t for t in config.get("synapses", {}).values() if t.get("src") == "input" and t.get("dst") == "exc"]
+    if len(found) != 1:
+        raise ConexError(f"expected one synapse input=>exc in the network file, found {len(found)}")
+    return found[0]
+
+
+def _behavior_tables(table: dict[str, Any]) -> dict[str, type]:
+    """Each behavior table's key in ``table`` (a group or synapse) and the class it names."""
+    registry = get_registry()
+    return {k: registry.get(v.get("behavior", k)) for k, v in table.items() if isinstance(v, dict)}
+
+
+def _with_initial_weights(config: dict[str, Any], weights: torch.Tensor) -> dict[str, Any]:
+    """``config`` with the input=>exc weights given as ``weights`` instead of drawn."""
+    config = {**config, "synapses": {k: dict(v) for k, v in config["synapses"].items()}}
+    table = _input_synapse(config)
+    key = next(k for k, cls in _behavior_tables(table).items() if cls.priority == Phase.WEIGHT_INIT)
+    table[key] = {"weights": weights}
+    return config
+
+
+def evaluation_config(config: dict[str, Any], weights: torch.Tensor, theta: torch.Tensor | None) -> dict[str, Any]:
+    """``config`` for evaluating a trained network through shared weights.
+
+    The input=>exc weights are the trained ``weights`` ``(64, exc)``, ``theta`` ``(exc,)`` is the adaptive
+    thresholds' ``init_theta``, and every synapse's weights are one tensor read by every replica (the
+    lateral ones too: they are fixed), so the learning rules are left out: shared weights do not learn.
+    Switch learning off on the network built from it (:meth:`DigitsNetwork.set_learning`) so that
+    ``theta`` stays as trained.
+    """
+    config = _with_initial_weights(config, weights)
+    trained = _input_synapse(config)
+    for name, table in config["synapses"].items():
+        for key, cls in _behavior_tables(table).items():
+            if cls.priority == Phase.LEARNING and table is not trained:
+                raise ConexError(f"synapses.{name}: learns, and only the input=>exc weights are evaluated")
+            if cls.priority == Phase.LEARNING:
+                del table[key]
+            elif cls.priority == Phase.WEIGHT_INIT:
+                table[key] = {**table[key], "shared": True}
+    if theta is not None:
+        groups = config["groups"] = {k: dict(v) for k, v in config["groups"].items()}
+        homeostasis = [k for k, cls in _behavior_tables(groups["exc"]).items() if "theta" in cls.provides]
+        if len(homeostasis) != 1:
+            raise ConexError(f"groups.exc: expected one behavior providing theta, found {len(homeostasis)}")
+        groups["exc"][homeostasis[0]] = {**groups["exc"][homeostasis[0]], "init_theta": theta}
+    return config
+
+
 class DigitsNetwork:
     """An initialized digits network (``input`` and ``exc`` groups) with what the demo does to it.
 
@@ -190,10 +255,19 @@ class DigitsNetwork:
         self._ceiling = 1000.0 / (net.dt * poisson[0].scale) if poisson[0].scale > 0 else float("inf")
 
     @classmethod
-    def build(cls, neurons: int | None = None, seed: int | None = None) -> DigitsNetwork:
-        """The packaged network with ``neurons`` excitatory neurons, seeded with ``seed``, initialized."""
-        _, config = network_config(neurons)
-        net = build_network(config, seed=seed, initialize=True)
+    def build(
+        cls,
+        neurons: int | None = None,
+        seed: int | None = None,
+        *,
+        replicas: int = 1,
+        config: dict[str, Any] | None = None,
+    ) -> DigitsNetwork:
+        """The packaged network (or ``config``) with ``neurons`` excitatory neurons and ``replicas`` replicas,
+        seeded with ``seed``, initialized."""
+        if config is None:
+            _, config = network_config(neurons)
+        net = build_network(config, seed=seed, replicas=replicas, initialize=True)
         return cls(net)
 
     def set_learning(self, on: bool) -> None:
@@ -244,6 +318,93 @@ class DigitsNetwork:
             responses[i] = self.present(images[i], steps, min_spikes).cpu()
         return responses
 
+    def respond_replicas(
+        self,
+        images: torch.Tensor,
+        sequences: torch.Tensor,
+        steps: int,
+        *,
+        min_spikes: int = 1,
+        progress: bool = False,
+        desc: str = "",
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Show each replica its own sequence of ``images`` ``(n, 64)``, all replicas in lock-step.
+
+        ``sequences`` ``(R, length)`` holds each replica's image indices in order, padded at the end
+        with -1. Every round of ``steps`` iterations starts with ``net.reset()``; in it each replica
+        shows its next image, or its current one :data:`BOOST` times brighter if that evoked fewer
+        than ``min_spikes`` spikes (at most :data:`MAX_SHOWINGS` showings, as :meth:`present`). A
+        replica whose sequence has ended sees zero intensity until the others are done.
+
+        Returns the ``(R, length, exc.size)`` spike counts of each image's last showing (zeros for
+        the padding) and the ``(R,)`` showings of each replica, repeats included.
+        """
+        replicas, length = sequences.shape
+        if replicas != self.net.replicas:
+            raise ConexError(f"sequences for {replicas} replicas given to a network of {self.net.replicas}")
+        pixels = images.to(device=self.net.device, dtype=self.net.def_dtype)
+        rows = torch.arange(replicas)
+        lengths = (sequences >= 0).sum(1)
+        position = torch.zeros(replicas, dtype=torch.long)
+        showing = torch.zeros(replicas, dtype=torch.long)
+        showings = torch.zeros(replicas, dtype=torch.long)
+        responses = torch.zeros(replicas, length, self.exc.size)
+        counts = self.exc.vector(0).view(replicas, self.exc.size)  # (1, size) for one replica too
+        with tqdm(total=int(lengths.sum()), disable=not progress, desc=desc, unit="image") as bar:
+            while (active := position < lengths).any():
+                index = sequences[rows, position.clamp(max=length - 1)].clamp(min=0)
+                boost = torch.pow(BOOST, showing.to(torch.float64)) * active
+                self.rest()
+                counts.zero_()
+                gain = boost.to(device=pixels.device, dtype=pixels.dtype).unsqueeze(1)
+                self.input.intensity = (pixels[index.to(pixels.device)] * gain).clamp_(max=self._ceiling)
+                for _ in range(steps):
+                    self.net.simulate_iteration()
+                    counts += self.exc.spikes
+                shown = counts.cpu()
+                showings += active
+                done = active & ((shown.sum(1) >= min_spikes) | (showing + 1 >= MAX_SHOWINGS))
+                responses[rows[done], position[done]] = shown[done]
+                position += done
+                showing = torch.where(done, 0, showing + active)
+                bar.update(int(done.sum()))
+        return responses, showings
+
+
+def evaluate(
+    config: dict[str, Any],
+    weights: torch.Tensor,
+    theta: torch.Tensor | None,
+    images: torch.Tensor,
+    steps: int,
+    *,
+    min_spikes: int = 1,
+    batch: int = EVAL_BATCH,
+    seed: int | None = None,
+    progress: bool = False,
+    desc: str = "",
+) -> tuple[torch.Tensor, int]:
+    """The responses of a trained network (``weights``, ``theta``) to ``images`` ``(n, 64)``, ``batch`` at a time.
+
+    The evaluation network (:func:`evaluation_config`, learning off) has ``min(batch, n)`` replicas
+    sharing the weights and thresholds; each replica shows its share of the images in turn (contiguous
+    runs), with :meth:`DigitsNetwork.respond_replicas`. Returns the ``(n, exc.size)`` spike counts and
+    the number of showings, repeats included.
+    """
+    slots = torch.tensor_split(torch.arange(len(images)), min(batch, len(images)))
+    sequences = torch.full((len(slots), len(slots[0])), -1, dtype=torch.long)
+    for row, indices in enumerate(slots):
+        sequences[row, : len(indices)] = indices
+    model = DigitsNetwork.build(config=evaluation_config(config, weights, theta), seed=seed, replicas=len(slots))
+    model.set_learning(False)
+    responses, showings = model.respond_replicas(
+        images, sequences, steps, min_spikes=min_spikes, progress=progress, desc=desc
+    )
+    valid = sequences >= 0
+    ordered = torch.zeros(len(images), model.exc.size)
+    ordered[sequences[valid]] = responses[valid]
+    return ordered, int(showings.sum())
+
 
 # -- the whole demo ---------------------------------------------------------------------------------
 
@@ -254,7 +415,8 @@ class DigitsResult:
 
     ``seconds`` and ``showings`` (images shown, repeats included) have the phases ``training``,
     ``labelling`` and ``testing``; ``conex demo digits`` adds ``seconds["total"]``, from the start of the
-    command to the end of testing.
+    command to the end of testing. A seed of :func:`run_digits_replicas` is replica ``replica`` of
+    ``network``; its ``seconds`` are empty (the run's are :attr:`ReplicasResult.seconds`).
     """
 
     network: DigitsNetwork
@@ -270,6 +432,7 @@ class DigitsResult:
     seconds: dict[str, float]
     showings: dict[str, int]
     threads: int
+    replica: int = 0
 
     @property
     def neurons(self) -> int:
@@ -354,8 +517,159 @@ def run_digits(
     )
 
 
-def save_fields(model: DigitsNetwork, assignments: torch.Tensor, path: Path, title: str | None = None) -> Path:
-    """The learned receptive fields as one PNG: each neuron's 8x8 input weights, sorted by assigned label."""
+def _spread(values: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation of ``values`` (0 for one value)."""
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+@attrs.define
+class ReplicasResult:
+    """What :func:`run_digits_replicas` measured: one :class:`DigitsResult` per seed and the run's times.
+
+    ``seconds`` and ``showings`` are of all replicas together, per phase (``training``, ``labelling``,
+    ``testing``; ``conex demo digits`` adds ``seconds["total"]``); ``batch`` is the number of images
+    shown at once when labelling and testing.
+    """
+
+    results: list[DigitsResult]
+    batch: int
+    seconds: dict[str, float]
+    showings: dict[str, int]
+    threads: int
+
+    @property
+    def test_accuracies(self) -> list[float]:
+        return [r.test_accuracy for r in self.results]
+
+    @property
+    def mean(self) -> float:
+        """Mean test accuracy over the seeds."""
+        return _spread(self.test_accuracies)[0]
+
+    @property
+    def sd(self) -> float:
+        """Sample standard deviation of the test accuracy over the seeds (0 for one seed)."""
+        return _spread(self.test_accuracies)[1]
+
+    def summary(self) -> dict[str, Any]:
+        """The numbers as plain data (for ``results.json``): the spread over seeds and each seed's."""
+        first = self.results[0]
+        seeds = []
+        for r in self.results:
+            labelled = r.assignments >= 0
+            seeds.append(
+                {
+                    "seed": r.seed,
+                    "replica": r.replica,
+                    "train_accuracy": r.train_accuracy,
+                    "test_accuracy": r.test_accuracy,
+                    "labelled_neurons": int(labelled.sum()),
+                    "neurons_per_class": torch.bincount(r.assignments[labelled], minlength=CLASSES).tolist(),
+                    "showings": r.showings,
+                }
+            )
+        return {
+            "replicas": len(self.results),
+            "neurons": first.neurons,
+            "epochs": first.epochs,
+            "steps_per_image": first.steps_per_image,
+            "min_spikes": first.min_spikes,
+            "train_images": first.train_images,
+            "test_images": first.test_images,
+            "batch": self.batch,
+            "test_accuracy": {"mean": self.mean, "sd": self.sd, "each": self.test_accuracies},
+            "seeds": seeds,
+            "seconds": self.seconds,
+            "showings": self.showings,
+            "torch": torch.__version__,
+            "threads": self.threads,
+        }
+
+
+def run_digits_replicas(
+    neurons: int = 400,
+    epochs: int = 1,
+    seed: int = 0,
+    steps_per_image: int = 100,
+    *,
+    replicas: int = 8,
+    data: DigitsData | None = None,
+    min_spikes: int = 4,
+    batch: int = EVAL_BATCH,
+    progress: bool = False,
+) -> ReplicasResult:
+    """:func:`run_digits` for the seeds ``seed`` to ``seed + replicas - 1`` at once, as replicas of one network.
+
+    Replica ``r`` is seed ``seed + r``'s network as far as one simulation allows: its initial weights
+    and image order are that seed's; its Poisson draws are its own, from the network seeded with
+    ``seed``, so its numbers differ from a one-seed run of ``seed + r``. Training shows the replicas
+    their images in lock-step (:meth:`DigitsNetwork.respond_replicas`). Each trained replica is then
+    labelled and tested ``batch`` images at a time (:func:`evaluate`, evaluation network seeded with
+    ``seed + r``).
+    """
+    data = data if data is not None else load_digits_split()
+    _, config = network_config(neurons)
+    initial = torch.stack([DigitsNetwork.build(neurons, seed + r).synapse.weights for r in range(replicas)])
+    model = DigitsNetwork.build(config=_with_initial_weights(config, initial), seed=seed, replicas=replicas)
+    orders = [torch.Generator().manual_seed(seed + r) for r in range(replicas)]
+    count = len(data.train_images)
+    trained = torch.zeros(replicas, dtype=torch.long)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        sequences = torch.stack([torch.randperm(count, generator=order) for order in orders])
+        _, shown = model.respond_replicas(
+            data.train_images, sequences, steps_per_image, min_spikes=min_spikes, progress=progress, desc="training"
+        )
+        trained += shown
+    seconds = {"training": time.perf_counter() - start, "labelling": 0.0, "testing": 0.0}
+    showings = {"training": int(trained.sum()), "labelling": 0, "testing": 0}
+    theta = getattr(model.exc, "theta", None)
+    results = []
+    for r in range(replicas):
+        own = {"training": int(trained[r])}
+        responses = {}
+        for name, images in (("labelling", data.train_images), ("testing", data.test_images)):
+            start = time.perf_counter()
+            responses[name], own[name] = evaluate(
+                config,
+                model.synapse.weights[r],
+                theta[r] if isinstance(theta, torch.Tensor) else None,
+                images,
+                steps_per_image,
+                min_spikes=min_spikes,
+                batch=batch,
+                seed=seed + r,
+                progress=progress,
+                desc=f"{name} seed {seed + r}",
+            )
+            seconds[name] += time.perf_counter() - start
+            showings[name] += own[name]
+        assignments = assign_labels(responses["labelling"], data.train_labels)
+        results.append(
+            DigitsResult(
+                network=model,
+                seed=seed + r,
+                epochs=epochs,
+                steps_per_image=steps_per_image,
+                min_spikes=min_spikes,
+                assignments=assignments,
+                train_accuracy=accuracy(classify(responses["labelling"], assignments), data.train_labels),
+                test_accuracy=accuracy(classify(responses["testing"], assignments), data.test_labels),
+                train_images=len(data.train_images),
+                test_images=len(data.test_images),
+                seconds={},
+                showings=own,
+                threads=torch.get_num_threads(),
+                replica=r,
+            )
+        )
+    return ReplicasResult(results, batch, seconds, showings, torch.get_num_threads())
+
+
+def save_fields(
+    model: DigitsNetwork, assignments: torch.Tensor, path: Path, title: str | None = None, replica: int = 0
+) -> Path:
+    """The learned receptive fields as one PNG: each neuron's 8x8 input weights (of ``replica``), sorted by label."""
     try:
         import matplotlib
     except ImportError as exc:
@@ -365,7 +679,7 @@ def save_fields(model: DigitsNetwork, assignments: torch.Tensor, path: Path, tit
 
     from conex.report import field_images, tile
 
-    images = field_images(model.synapse)
+    images = field_images(model.synapse, replica)
     order = torch.argsort(assignments, stable=True)
     mosaic = tile(images[order], columns=min(20, len(order)))
     fig, ax = plt.subplots(figsize=(8, 8 * mosaic.shape[0] / mosaic.shape[1] + 0.6))
@@ -378,25 +692,39 @@ def save_fields(model: DigitsNetwork, assignments: torch.Tensor, path: Path, tit
     return path
 
 
-def save_results(result: DigitsResult, out: Path, *, overwrite: bool = False) -> list[Path]:
-    """Write ``fields.png``, ``results.json``, ``weights.pt`` (weights, thresholds, labels) and ``network.toml``."""
+def save_results(result: DigitsResult | ReplicasResult, out: Path, *, overwrite: bool = False) -> list[Path]:
+    """Write ``fields.png``, ``results.json``, ``weights.pt`` (weights, thresholds, labels) and ``network.toml``.
+
+    For a :class:`ReplicasResult` the tensors in ``weights.pt`` have a leading replica axis and
+    ``fields.png`` shows replica 0.
+    """
     prepare_out(out, overwrite)
-    model = result.network
+    first = result.results[0] if isinstance(result, ReplicasResult) else result
+    model = first.network
+    title = f"receptive fields of {first.neurons} neurons by label; test accuracy {first.test_accuracy:.3f}"
+    if isinstance(result, ReplicasResult):
+        count = len(result.results)
+        seeds = f"seeds {first.seed} to {first.seed + count - 1} as {count} replicas"
+        assignments = torch.stack([r.assignments for r in result.results])
+        title = f"replica 0 (seed {first.seed}) of {count}: {title}"
+    else:
+        seeds, assignments = f"seed = {result.seed}", result.assignments
     text, _ = network_config()
-    note = f"# conex demo digits built this network with [groups.exc] size = {result.neurons}, seed = {result.seed}\n"
+    note = f"# conex demo digits built this network with [groups.exc] size = {first.neurons}, {seeds}\n"
     (out / "network.toml").write_text(note + text, encoding="utf-8")
     (out / "results.json").write_text(json.dumps(result.summary(), indent=2, sort_keys=True) + "\n")
-    state = {"weights": model.synapse.weights.cpu(), "assignments": result.assignments}
+    state = {"weights": model.synapse.weights.cpu(), "assignments": assignments}
     if isinstance(getattr(model.exc, "theta", None), torch.Tensor):
         state["theta"] = model.exc.theta.cpu()
     torch.save(state, out / "weights.pt")
-    title = f"receptive fields of {result.neurons} neurons by label; test accuracy {result.test_accuracy:.3f}"
-    fields = save_fields(model, result.assignments, out / "fields.png", title)
+    fields = save_fields(model, first.assignments, out / "fields.png", title)
     return [fields, out / "results.json", out / "weights.pt", out / "network.toml"]
 
 
-def result_table(result: DigitsResult) -> str:
+def result_table(result: DigitsResult | ReplicasResult) -> str:
     """The result as a two-column table for the terminal."""
+    if isinstance(result, ReplicasResult):
+        return _replicas_table(result)
     s = result.seconds
     labelled = int((result.assignments >= 0).sum())
     rows = [
@@ -408,6 +736,36 @@ def result_table(result: DigitsResult) -> str:
         *(
             (name, f"{s[name]:.1f} s, {result.showings[name]} showings")
             for name in ("training", "labelling", "testing")
+        ),
+    ]
+    if "total" in s:
+        rows.append(("whole demo", f"{s['total']:.1f} s on {result.threads} torch thread(s), writing files aside"))
+    return format_table(("digits", "result"), rows)
+
+
+def _replicas_table(result: ReplicasResult) -> str:
+    """:func:`result_table` of several seeds: the mean ± sd of the test accuracy, then each seed's numbers."""
+    first, count, s = result.results[0], len(result.results), result.seconds
+    train = _spread([r.train_accuracy for r in result.results])
+    rows: list[tuple[str, Any]] = [
+        (
+            "test accuracy",
+            f"{result.mean:.4f} ± {result.sd:.4f} (mean ± sd of {count} seeds) on {first.test_images} held-out images",
+        ),
+        ("train accuracy", f"{train[0]:.4f} ± {train[1]:.4f} (labelling pass)"),
+        *(
+            (
+                f"seed {r.seed}",
+                f"test {r.test_accuracy:.4f}, train {r.train_accuracy:.4f}, {int((r.assignments >= 0).sum())} labelled",
+            )
+            for r in result.results
+        ),
+        ("excitatory neurons", f"{first.neurons} in each of {count} replicas"),
+        ("epochs x steps per image", f"{first.epochs} x {first.steps_per_image}"),
+        ("training", f"{s['training']:.1f} s, {result.showings['training']} showings, replicas in lock-step"),
+        *(
+            (name, f"{s[name]:.1f} s, {result.showings[name]} showings, {result.batch} images at a time")
+            for name in ("labelling", "testing")
         ),
     ]
     if "total" in s:
@@ -457,6 +815,20 @@ def _defaulted(ctx: click.Context, names: Iterable[str]) -> set[str]:
     show_default=True,
     help="Show an image again, brighter, while it evokes fewer spikes than this.",
 )
+@click.option(
+    "--replicas",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Train the seeds SEED to SEED+REPLICAS-1 at once, as replicas of one network; report mean ± sd.",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=EVAL_BATCH,
+    show_default=True,
+    help="With --replicas > 1: images labelled and tested at once per trained replica.",
+)
 @click.option("--overwrite", is_flag=True, help="Allow writing into a non-empty --out folder.")
 @click.option(
     "--quick",
@@ -474,6 +846,8 @@ def digits_command(
     steps_per_image: int,
     min_spikes: int,
     out: Path,
+    replicas: int,
+    batch: int,
     overwrite: bool,
     quick: bool,
     progress: bool,
@@ -482,7 +856,7 @@ def digits_command(
 
     Trains on 75% of the digits without labels, labels each neuron from its responses to the training
     images, reports the accuracy on the other 25% and writes the learned receptive fields to
-    OUT/fields.png.
+    OUT/fields.png. With --replicas R it trains R seeds at once and reports the spread of their accuracies.
     """
     started = time.perf_counter()
     try:
@@ -495,15 +869,30 @@ def digits_command(
         neurons = QUICK["neurons"] if "neurons" in defaults else neurons
         steps_per_image = QUICK["steps_per_image"] if "steps_per_image" in defaults else steps_per_image
         data = data.head(QUICK["train"], QUICK["test"])
+    seeds = f"seed {seed}" if replicas == 1 else f"seeds {seed} to {seed + replicas - 1} as {replicas} replicas"
     click.echo(
         f"digits: {neurons} excitatory neurons, {len(data.train_images)} training and {len(data.test_images)} "
-        f"test images, {epochs} epoch(s) of {steps_per_image} steps per image, seed {seed}"
+        f"test images, {epochs} epoch(s) of {steps_per_image} steps per image, {seeds}"
     )
+    result: DigitsResult | ReplicasResult
     try:
         with _torch_threads(1):
-            result = run_digits(
-                neurons, epochs, seed, steps_per_image, data=data, min_spikes=min_spikes, progress=progress
-            )
+            if replicas == 1:
+                result = run_digits(
+                    neurons, epochs, seed, steps_per_image, data=data, min_spikes=min_spikes, progress=progress
+                )
+            else:
+                result = run_digits_replicas(
+                    neurons,
+                    epochs,
+                    seed,
+                    steps_per_image,
+                    replicas=replicas,
+                    data=data,
+                    min_spikes=min_spikes,
+                    batch=batch,
+                    progress=progress,
+                )
     except ConexError as exc:
         raise click.ClickException(str(exc)) from None
     result.seconds["total"] = time.perf_counter() - started

@@ -1,5 +1,6 @@
 """The digits demo: labels and votes against NumPy loops, presentation and learning switches, a --quick run
-through the CLI, reproducibility under a seed, and the shipped network file."""
+through the CLI (one seed and replicas), reproducibility under a seed, evaluation through shared weights
+against one image at a time, and the shipped network file."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from conex_std.demos.digits import (
     accuracy,
     assign_labels,
     classify,
+    evaluate,
     load_digits_split,
     network_config,
     run_digits,
@@ -161,6 +163,80 @@ def test_quick_demo_through_the_cli(tmp_path):
     again = runner.invoke(main, ["demo", "digits", "--quick", "--out", str(out), "--no-progress"])
     assert again.exit_code != 0
     assert "not empty" in again.output
+
+
+def test_replicas_show_their_own_sequences_in_lock_step(digits):
+    model = DigitsNetwork.build(neurons=8, seed=0, replicas=2)
+    model.set_learning(False)
+    images = torch.stack([torch.zeros(64), digits.train_images[0]])
+    # replica 0: the blank image (shown MAX_SHOWINGS times), then a digit; replica 1: the digit, then idle
+    sequences = torch.tensor([[0, 1], [1, -1]])
+    responses, showings = model.respond_replicas(images, sequences, 20, min_spikes=1)
+    assert showings.tolist() == [MAX_SHOWINGS + 1, 1]
+    assert model.net.iteration == 20 * (MAX_SHOWINGS + 1)
+    assert responses.shape == (2, 2, 8)
+    assert responses[0, 0].sum() == 0
+    assert responses[0, 1].sum() >= 1
+    assert responses[1, 0].sum() >= 1
+    assert responses[1, 1].sum() == 0  # padding
+
+
+def test_evaluation_through_shared_weights_is_one_image_at_a_time(digits):
+    trained = run_digits(neurons=30, epochs=1, seed=1, steps_per_image=30, data=digits.head(40, 4)).network
+    weights, theta = trained.synapse.weights.clone(), trained.exc.theta.clone()
+    assert theta.std() > 0  # thresholds differ between neurons
+    # pixels fully on or off: every lit pixel spikes in every step (intensities are clamped to one spike
+    # per step), so the responses do not depend on the Poisson draws; a blank image is shown MAX_SHOWINGS times
+    images = (digits.test_images[:10] > 0.5).float() * 100.0
+    images[3] = 0.0
+    _, config = network_config(30)
+    # 4 replicas sharing the weights, 3, 3, 2 and 2 images each
+    batched, showings = evaluate(config, weights, theta, images, 30, min_spikes=4, batch=4, seed=5)
+    trained.set_learning(False)
+    shown = trained.showings
+    one_by_one = trained.respond(images, 30, min_spikes=4)
+    assert torch.equal(batched, one_by_one)
+    assert showings == trained.showings - shown == 10 - 1 + MAX_SHOWINGS
+    assert batched[3].sum() == 0
+    assert (batched.sum(1) >= 4).sum() == 9
+    assert torch.equal(trained.synapse.weights, weights)
+    # one replica in the evaluation network, and one image per replica
+    for batch in (1, 10):
+        assert torch.equal(evaluate(config, weights, theta, images, 30, min_spikes=4, batch=batch)[0], batched)
+
+
+def test_replicas_demo_through_the_cli(tmp_path):
+    out = tmp_path / "digits"
+    args = ["demo", "digits", "--quick", "--replicas", "2", "--out", str(out), "--no-progress"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    spread = re.search(r"test accuracy\s+([0-9.]+) ± ([0-9.]+) \(mean ± sd of 2 seeds\) on 20 held-out", result.output)
+    assert spread, result.output
+    each = [float(a) for a in re.findall(r"seed [01]\s+test ([0-9.]+), train", result.output)]
+    assert len(each) == 2, result.output
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["replicas"] == 2
+    assert saved["neurons"] == 20
+    assert saved["test_images"] == 20
+    assert [s["seed"] for s in saved["seeds"]] == [0, 1]
+    assert saved["test_accuracy"]["each"] == [s["test_accuracy"] for s in saved["seeds"]]
+    assert each == pytest.approx(saved["test_accuracy"]["each"], abs=1e-4)
+    assert saved["test_accuracy"]["mean"] == pytest.approx(np.mean(each), abs=1e-4)
+    assert saved["test_accuracy"]["sd"] == pytest.approx(np.std(each, ddof=1), abs=1e-4)
+    assert float(spread.group(1)) == pytest.approx(saved["test_accuracy"]["mean"], abs=1e-4)
+    assert float(spread.group(2)) == pytest.approx(saved["test_accuracy"]["sd"], abs=1e-4)
+    for seed in saved["seeds"]:
+        assert seed["showings"]["training"] >= 30
+        assert seed["showings"]["testing"] >= 20
+    assert saved["showings"]["testing"] == sum(s["showings"]["testing"] for s in saved["seeds"])
+    assert set(saved["seconds"]) == {"training", "labelling", "testing", "total"}
+    state = torch.load(out / "weights.pt", weights_only=True)
+    assert state["weights"].shape == (2, 64, 20)
+    assert state["theta"].shape == state["assignments"].shape == (2, 20)
+    assert not torch.equal(state["weights"][0], state["weights"][1])
+    assert (out / "fields.png").read_bytes().startswith(b"\x89PNG")
+    network = (out / "network.toml").read_text()
+    assert network.startswith("# conex demo digits built this network with [groups.exc] size = 20, seeds 0 to 1")
 
 
 def test_example_network_is_the_packaged_one_and_runs_alone(tmp_path):
