@@ -4,8 +4,8 @@
 torch's generator (which the Poisson encoder draws from), runs 100 iterations and saves every neuron
 group's recorded spikes and every synapse group's weights to ``OUT`` (``torch.save``). ``FORM`` is
 ``0.1.5`` (learning rules read the neuron groups' traces; CoNeX 0.1.5 runs only this one) or ``main``
-(spike catchers and synaptic traces, conex only). On conex the one change is the import of
-``conex.pymonntorch`` instead of ``pymonntorch``, plus the dialect for the 0.1.5 form.
+(spike catchers and synaptic traces; conex and CoNeX's main branch run it). On conex the one change is
+the import of ``conex.pymonntorch`` instead of ``pymonntorch``, plus the dialect for the 0.1.5 form.
 """
 
 import os
