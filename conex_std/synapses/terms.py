@@ -155,7 +155,7 @@ def visited_side(topology: Topology, term: Term) -> tuple[Side, torch.Tensor] | 
         return None
     for side, events, cost in (("pre", term.pre_events, 1.0), ("post", term.post_events, topology.column_cost)):
         if events is not None:
-            index = events.reshape(-1).nonzero().squeeze(1)
+            index = (events if events.dim() == 1 else events.reshape(-1)).nonzero().squeeze(1)
             fraction = cost * index.numel() / max(events.numel(), 1)
             if fraction <= best_cost:
                 best, best_cost = (side, index), fraction

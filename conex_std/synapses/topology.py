@@ -162,7 +162,7 @@ class Topology:
         """Flat indices of the spiking sources when reading only their rows for the current pays, else None."""
         if not self.current_fraction or spikes.dtype != torch.bool or self.small():
             return None
-        index = spikes.reshape(-1).nonzero().squeeze(1)
+        index = (spikes if spikes.dim() == 1 else spikes.reshape(-1)).nonzero().squeeze(1)
         return index if index.numel() <= self.current_fraction * spikes.numel() else None
 
     def _expect(self, behavior: Behavior, what: str, expected: Any, got: Any) -> None:
@@ -213,7 +213,7 @@ class Dense(Topology):
                 return self.as_float(pre) @ w
             return torch.matmul(self.as_float(pre).unsqueeze(-2), w).squeeze(-2)  # a row vector per replica
         sources, destinations = self.synapse.src.size, w.shape[-1]
-        rows = w.reshape(-1, destinations)  # (R*S, D) rows of every replica; a shared (S, D) as it is
+        rows = w if w.dim() == 2 else w.view(-1, destinations)  # (R*S, D): the rows of every replica
         chunks = index.split(max(1, self.block_weights // max(destinations, 1)))
         if not self.vector_batch:
             total = rows.index_select(0, chunks[0]).sum(0)
@@ -231,8 +231,8 @@ class Dense(Topology):
     ) -> torch.Tensor:
         a, b = self.as_float(pre), self.as_float(post)
         if not self.batch:  # one rank-1 update (beta=0: the 0-d input only broadcasts)
-            if into is None:  # beta=0: the (uninitialized) input is never read; a broadcast 0-d one is several x slower
-                return torch.addr(a.new_empty((a.numel(), b.numel())), a, b, beta=0, alpha=alpha)
+            if into is None:  # beta=0: the input (rows of the weights, for its shape) is never read
+                return torch.addr(self.synapse.weights[: a.numel()], a, b, beta=0, alpha=alpha)
             return into.addr_(a, b, alpha=alpha)
         # one rank-1 update per replica, as a broadcast product (several times faster than batched matrix products)
         if into is None:
