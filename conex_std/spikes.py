@@ -37,6 +37,9 @@ class SilenceChecks:
         self._answers: dict[int, tuple[torch.Tensor, int, bool]] = {}  # id -> (tensor held, version, answer)
 
     def __call__(self, spikes: torch.Tensor) -> bool:
+        """Whether ``spikes`` is a binary spike vector without any spike."""
+        if spikes.dtype != torch.bool:
+            return False
         try:
             version = spikes._version
         except RuntimeError:  # inference-mode tensors keep no version counter
@@ -53,7 +56,7 @@ class SilenceChecks:
 
 def silent(spikes: torch.Tensor, network: Any) -> bool:
     """Whether ``spikes`` is a binary spike vector without any spike (remembered per ``network``)."""
-    return spikes.dtype == torch.bool and network.shared(SilenceChecks)(spikes)
+    return network.shared(SilenceChecks)(spikes)
 
 
 def _any(spikes: torch.Tensor) -> bool:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior, Phase, param
-from conex_std.spikes import as_numbers, silent
+from conex_std.spikes import SilenceChecks, as_numbers
 from conex_std.synapses.topology import Conv2d, Dense, Lateral, Local2d, One2One, Sparse, Topology, bind_topology
 
 __all__ = [
@@ -58,6 +58,7 @@ class BaseDendriticInput(Behavior):
     current_coef: float = param(1.0, doc="scalar multiplying the current", per_replica=True)
 
     def initialize(self, synapse: Any) -> None:
+        self._silent = synapse.network.shared(SilenceChecks)
         self.current_type = self.sign(synapse)
         self._current = self.bind(synapse)
         synapse.I = synapse.dst.vector()
@@ -72,7 +73,7 @@ class BaseDendriticInput(Behavior):
 
     def forward(self, synapse: Any) -> None:
         pre = synapse.pre_spike
-        if silent(pre, synapse.network):  # no spike, no current
+        if self._silent(pre):  # no spike, no current
             synapse.I.zero_()
         else:
             factor = synapse.network.constant(self.current_coef * self.current_type)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import torch
 
-from conex_std.spikes import as_numbers, silent
+from conex_std.spikes import as_numbers
 
 if TYPE_CHECKING:
     from conex_std.synapses.topology import Topology
@@ -121,8 +121,8 @@ def add_terms(topology: Topology, target: torch.Tensor, terms: Sequence[Term]) -
 
 def _vanishes(term: Term, topology: Topology) -> bool:
     """Whether an event side of ``term`` has no spike (the term is then 0)."""
-    network = topology.synapse.network
-    return any(events is not None and silent(events, network) for events in (term.pre_events, term.post_events))
+    pre, post = term.pre_events, term.post_events
+    return (pre is not None and topology.silent(pre)) or (post is not None and topology.silent(post))
 
 
 def _add_block(topology: Topology, target: torch.Tensor, w: torch.Tensor, terms: Sequence[Term]) -> None:
@@ -148,7 +148,7 @@ def visited_side(topology: Topology, term: Term) -> tuple[Side, torch.Tensor] | 
     :meth:`~.topology.Topology.visited_fraction`; the cheaper side wins. The neurons are flat
     indices over the replicas (``r * size + i``).
     """
-    if topology.small():  # small weights: dense, without looking
+    if topology.values.numel() < topology.event_min_weights:  # small weights: dense, without looking
         return None
     best, best_cost = None, topology.visited_fraction()
     if not best_cost:

@@ -33,7 +33,7 @@ them). With one replica every shape and operation is as without replicas.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -42,7 +42,7 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from conex import Behavior, layouts
 from conex.layouts import Geometry, Layout
-from conex_std.spikes import as_numbers
+from conex_std.spikes import SilenceChecks, as_numbers
 from conex_std.synapses.terms import Side, Term, Visit, dense_change
 
 __all__ = [
@@ -81,6 +81,7 @@ class Topology:
         self.shared = net.replicas > 1 and bool(getattr(synapse, "shared_weights", False))
         self.batch: tuple[int, ...] = () if self.shared else net.replica_shape  # the weights' replica axis
         self.vector_batch = net.replica_shape  # the replica axis of spike, trace and current vectors
+        self.silent = net.shared(SilenceChecks)  # whether a spike vector has no spike (remembered per network)
 
     @property
     def name(self) -> str:
@@ -125,9 +126,9 @@ class Topology:
 
     def blocks(
         self, target: torch.Tensor, terms: Sequence[Term]
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, Sequence[Term]]]:
+    ) -> Sequence[tuple[torch.Tensor, torch.Tensor, Sequence[Term]]]:
         """``(target, weights, terms)`` parts that learning works on one at a time (here: all at once)."""
-        yield target, self.values, terms
+        return [(target, self.values, terms)]
 
     def per_replica(self, value: torch.Tensor) -> torch.Tensor:
         """A ``(R,)`` or ``(R, 1)`` per-replica value arranged to broadcast against ``values``."""
@@ -154,13 +155,9 @@ class Topology:
         """A spike or trace vector as the network's float dtype (spikes through their uint8 view)."""
         return x if x.dtype == self.dtype else as_numbers(x).to(dtype=self.dtype)  # the keyword parses faster
 
-    def small(self) -> bool:
-        """Whether the weights (of all replicas together) are too few for the event-driven path to pay."""
-        return self.values.numel() < self.event_min_weights
-
     def _spiking(self, spikes: torch.Tensor) -> torch.Tensor | None:
         """Flat indices of the spiking sources when reading only their rows for the current pays, else None."""
-        if not self.current_fraction or spikes.dtype != torch.bool or self.small():
+        if not self.current_fraction or spikes.dtype != torch.bool or self.values.numel() < self.event_min_weights:
             return None
         index = (spikes if spikes.dim() == 1 else spikes.reshape(-1)).nonzero().squeeze(1)
         return index if index.numel() <= self.current_fraction * spikes.numel() else None
@@ -270,7 +267,7 @@ class Dense(Topology):
 
     def blocks(
         self, target: torch.Tensor, terms: Sequence[Term]
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, Sequence[Term]]]:
+    ) -> Sequence[tuple[torch.Tensor, torch.Tensor, Sequence[Term]]]:
         """Blocks of source rows (one replica) or of whole replicas, each of about ``block_weights`` weights."""
         w = self.synapse.weights
         sources, destinations = self.synapse.src.size, self.synapse.dst.size
@@ -279,11 +276,10 @@ class Dense(Topology):
         else:
             rows, parts = max(1, self.block_weights // max(sources * destinations, 1)), self.replicas
         if rows >= parts:
-            yield target, w, terms
-            return
-        for start in range(0, parts, rows):
-            part = slice(start, start + rows)
-            yield target[part], w[part], [_part(term, part, whole_replicas=bool(self.batch)) for term in terms]
+            return [(target, w, terms)]
+        parts = [slice(start, start + rows) for start in range(0, parts, rows)]
+        whole = bool(self.batch)
+        return [(target[part], w[part], [_part(term, part, whole_replicas=whole) for term in terms]) for part in parts]
 
     def _compiling(self) -> bool:
         return self.compile_min_weights is not None and self.compile_failure is None
