@@ -8,11 +8,9 @@ changes no result.
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
-__all__ = ["SilenceChecks", "as_numbers", "silent"]
+__all__ = ["SilenceChecks", "as_numbers"]
 
 _SMALL = 4096  # below this many neurons, count_nonzero over the bools beats any() over the bytes
 
@@ -23,7 +21,8 @@ def as_numbers(spikes: torch.Tensor) -> torch.Tensor:
 
 
 class SilenceChecks:
-    """One network's remembered answers of :func:`silent`, so a spike vector is looked at once per step.
+    """Whether a spike vector has no spike, remembered per network (``network.shared(SilenceChecks)``),
+    so that a spike vector is looked at once per step.
 
     Looking costs a device sync. The spike catchers hand one axon row to every synapse that reads a
     group (its dendritic input, the rules at either end), and the row only changes by an in-place
@@ -52,11 +51,6 @@ class SilenceChecks:
             self._answers.clear()
         self._answers[id(spikes)] = (spikes, version, answer)
         return answer
-
-
-def silent(spikes: torch.Tensor, network: Any) -> bool:
-    """Whether ``spikes`` is a binary spike vector without any spike (remembered per ``network``)."""
-    return network.shared(SilenceChecks)(spikes)
 
 
 def _any(spikes: torch.Tensor) -> bool:

@@ -60,17 +60,16 @@ def _size(shape):
 def weight_init(layout: str, weights: torch.Tensor | None = None) -> WeightInitializer:
     """The initializer of ``layout``: drawn from the network's generator, or the given ``weights``."""
     src, dst, _ = CASES[layout]
-    given = {} if weights is None else {"weights": weights}
-    drawn = {} if weights is not None else {"mode": "uniform(0.2, 0.8)"}
-    if layout == "sparse":
-        return WeightInitializer(**drawn, **given, density=0.4) if weights is None else WeightInitializer(**given)
+    source = {"mode": "uniform(0.2, 0.8)"} if weights is None else {"weights": weights}
+    if layout == "sparse":  # given sparse weights carry their synapses; drawn ones keep 40%
+        return WeightInitializer(**source, **({"density": 0.4} if weights is None else {}))
     if layout == "one2one":
-        return WeightInitializer(**drawn, **given, weight_shape=(_size(src),))
+        return WeightInitializer(**source, weight_shape=(_size(src),))
     if layout == "conv2d":
-        return WeightInitializer(**drawn, **given, weight_shape=(dst[0], src[0], 3, 3))
+        return WeightInitializer(**source, weight_shape=(dst[0], src[0], 3, 3))
     if layout == "local2d":
-        return WeightInitializer(**drawn, **given, kernel_shape=(dst[0], dst[1], dst[2], src[0], 3, 3))
-    return WeightInitializer(**drawn, **given)
+        return WeightInitializer(**source, kernel_shape=(dst[0], dst[1], dst[2], src[0], 3, 3))
+    return WeightInitializer(**source)
 
 
 def rule_and_input(layout: str, a_plus: float | list[float] = 0.02) -> tuple[list, object]:

@@ -35,7 +35,7 @@ from conex.behaviors import (
     SynapseInit,
     WeightInitializer,
 )
-from conex_std.spikes import SilenceChecks, as_numbers, silent
+from conex_std.spikes import SilenceChecks, as_numbers
 from conex_std.synapses.terms import Term, add_terms, hard_bound, soft_bound, visited_side
 from conex_std.synapses.topology import Dense, Sparse, bind_topology
 
@@ -341,34 +341,35 @@ def test_a_network_runs_the_same_with_events_and_with_the_dense_formulation():
 
 
 def test_silent_is_remembered_per_tensor_version_and_sees_in_place_writes():
-    net = Network()
+    silent = Network().shared(SilenceChecks)
     row = torch.zeros(5, dtype=torch.bool)
-    assert silent(row, net)
+    assert silent(row)
     with Operators() as ops:
-        assert silent(row, net)  # remembered: no second look at the data
+        assert silent(row)  # remembered: no second look at the data
     assert ops.names == []
     row.copy_(torch.tensor([False, False, True, False, False]))  # the axon writes the row in place
-    assert not silent(row, net)
+    assert not silent(row)
     row.zero_()
-    assert silent(row, net)
-    assert not silent(torch.zeros(5), net)  # a float vector is not a spike vector
+    assert silent(row)
+    assert not silent(torch.zeros(5))  # a float vector is not a spike vector
     with torch.inference_mode():
         inference = torch.ones(3, dtype=torch.bool)
-    assert not silent(inference, net)
+    assert not silent(inference)
     large = torch.zeros(10_000, dtype=torch.bool)  # read as bytes
-    assert silent(large, net)
+    assert silent(large)
     large[-1] = True
-    assert not silent(large, net)
+    assert not silent(large)
 
 
 def test_silence_answers_belong_to_their_network():
-    first, second = Network(), Network()
+    first, second = Network().shared(SilenceChecks), Network().shared(SilenceChecks)
     row = torch.zeros(3, dtype=torch.bool)
-    assert silent(row, first)
+    assert first(row)
     row.numpy()[1] = True  # a write torch does not see: the first network keeps its answer
-    assert silent(row, first)
-    assert not silent(row, second)  # the second network has answers of its own
-    assert first.shared(SilenceChecks) is first.shared(SilenceChecks) is not second.shared(SilenceChecks)
+    assert first(row)
+    assert not second(row)  # the second network has answers of its own
+    net = Network()
+    assert net.shared(SilenceChecks) is net.shared(SilenceChecks)  # one table per network
 
 
 def test_spikes_as_numbers_are_a_uint8_view_with_the_same_values():
