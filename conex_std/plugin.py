@@ -16,15 +16,29 @@ def conex_behaviors() -> list[type[Behavior]]:
     """
     from conex_std import recording
     from conex_std.network import neuromodulators, time
-    from conex_std.neurons import axon, dendrite, dynamics, exponential, firing, homeostasis, inputs, noise, traces
+    from conex_std.neurons import (
+        axon,
+        conductance,
+        dendrite,
+        dynamics,
+        exponential,
+        firing,
+        homeostasis,
+        inputs,
+        noise,
+        traces,
+    )
     from conex_std.synapses import dendrites, learning, specs
 
     neurons = [
         inputs.PoissonInput,
         inputs.SpikeTrainInput,
+        inputs.SpikeEventInput,
         axon.NeuronAxon,
         dendrite.SimpleDendriteStructure,
         dendrite.SimpleDendriteComputation,
+        conductance.SynapticConductance,
+        conductance.SynapticCurrent,
         dynamics.LIF,
         exponential.ELIF,
         exponential.AELIF,
@@ -89,3 +103,4 @@ def conex_demos() -> list[click.Command]:
     from conex_std.demos.digits import digits_command
 
     return [digits_command]
+

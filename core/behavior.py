@@ -17,6 +17,7 @@ A subclass that defines only ``initialize`` and ``forward`` needs nothing else.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import types
@@ -78,6 +79,26 @@ class _ParamMeta:
     unit: str | None
     check: Check | None
     per_replica: bool = False
+    finite: bool = True
+    time_constant: bool | str = False
+    signature: tuple[str, ...] | None = None
+
+    def expected(self) -> str | None:
+        """What ``conex describe`` says a value must be: the check, the time-step rule, the call signature."""
+        parts = [self.check.expected] if self.check is not None else []
+        if self.time_constant:
+            parts.append(f">= {_clock(self.unit)} (a time constant)")
+        if self.signature is not None:
+            parts.append(f"callable as f({', '.join(self.signature)})")
+        return ", ".join(parts) or None
+
+
+_EULER_REASON = "a shorter one oscillates"
+
+
+def _clock(unit: str | None) -> str:
+    """The step a time constant is compared with: ``1 iteration`` for one in iterations, else ``dt``."""
+    return "1 iteration" if unit == "iterations" else "dt"
 
 
 def param(
@@ -88,6 +109,9 @@ def param(
     check: Check | None = None,
     positional: bool = False,
     per_replica: bool = False,
+    finite: bool = True,
+    time_constant: bool | str = False,
+    signature: Sequence[str] | None = None,
 ) -> Any:
     """Declare a behavior parameter.
 
@@ -100,12 +124,25 @@ def param(
             otherwise it is keyword-only.
         per_replica: a float parameter that may also be given as one value per replica (a list or
             1-D tensor of ``R`` numbers, each checked); see :func:`replica_values`.
+        finite: a float parameter refuses ``inf`` and ``-inf`` (NaN always); ``False`` where an
+            infinity has a meaning (e.g. "no limit").
+        time_constant: the value is a decay time constant: at initialize it must be at least the
+            network's step (``dt`` for one in ms, 1 for one in ``unit="iterations"``), which keeps the
+            forward-Euler decay per step ``1 - dt / tau`` in ``[0, 1)``. A string says why instead
+            of the default reason (for an exact decay ``exp(-dt / tau)``, which is stable anyway).
+        signature: the arguments a callable value is called with, e.g. ``("w", "w_min", "w_max")``:
+            a callable that cannot be called so is refused at construction.
     """
-    return attrs.field(
-        default=default,
-        kw_only=not positional,
-        metadata={_META_KEY: _ParamMeta(doc=doc, unit=unit, check=check, per_replica=per_replica)},
+    meta = _ParamMeta(
+        doc=doc,
+        unit=unit,
+        check=check,
+        per_replica=per_replica,
+        finite=finite,
+        time_constant=time_constant,
+        signature=None if signature is None else tuple(signature),
     )
+    return attrs.field(default=default, kw_only=not positional, metadata={_META_KEY: meta})
 
 
 @attrs.frozen
@@ -163,7 +200,9 @@ def _accepted_types(annotation: Any) -> tuple[tuple[type, ...], bool]:
 
 def _checked(owner: str, name: str, value: Any, annotation: Any, meta: _ParamMeta | None) -> Any:
     """``value`` coerced to its annotation and checked against the parameter's declared check."""
-    value = _coerce(owner, name, value, annotation)
+    value = _coerce(owner, name, value, annotation, finite=meta is None or meta.finite)
+    if meta is not None and meta.signature is not None:
+        _check_signature(owner, name, value, meta.signature)
     if meta is not None and meta.check is not None and value is not None:
         try:
             ok = meta.check(value)
@@ -198,15 +237,39 @@ def replica_values(value: Any) -> tuple[float, ...]:
     return (value,)
 
 
-def _coerce(owner: str, name: str, value: Any, annotation: Any) -> Any:
-    """Check ``value`` against a simple annotation; ints become floats where a float is declared."""
+def _check_signature(owner: str, name: str, value: Any, arguments: tuple[str, ...]) -> None:
+    """A callable ``value`` must accept ``arguments`` positionally (strings and None are left to ``validate``)."""
+    if isinstance(value, str) or not callable(value):
+        return
+    try:
+        signature = inspect.signature(value)
+    except (TypeError, ValueError):  # a builtin without a signature: it is called as it is
+        return
+    try:
+        signature.bind(*arguments)
+    except TypeError as exc:
+        expected = f"a function f({', '.join(arguments)}) ({exc})"
+        shown = f"{getattr(value, '__qualname__', type(value).__name__)}{signature}"
+        raise bad_parameter(owner, name, shown, expected, wrong_type=True) from None
+
+
+def _coerce(owner: str, name: str, value: Any, annotation: Any, *, finite: bool = True) -> Any:
+    """Check ``value`` against a simple annotation; ints become floats where a float is declared.
+
+    A float is never NaN, and with ``finite`` never infinite either.
+    """
     simple, optional = _accepted_types(annotation)
     if not simple or (value is None and optional):
         return value
     if float in simple and isinstance(value, numbers.Real) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an int beyond any float
+            raise bad_parameter(owner, name, value, "a finite number") from None
         if math.isnan(value):
             raise bad_parameter(owner, name, value, "a number, not NaN")
+        if finite and math.isinf(value):
+            raise bad_parameter(owner, name, value, "a finite number")
         return value
     if int in simple and isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int(value)
@@ -303,10 +366,12 @@ class Behavior(torch.nn.Module):
     def place_replica_values(self, host: Any) -> None:
         """Turn per-replica parameter values into tensors of the host network's replicas.
 
-        Called by the network before :meth:`initialize`. Values given one per replica must be
-        ``R`` of them; they become a ``(R, 1)`` tensor of the network's dtype on its device, which
-        broadcasts against per-neuron state ``(R, size)`` (with one replica: the plain number).
+        Called by the network before :meth:`initialize`, after :meth:`check_network_limits`. Values
+        given one per replica must be ``R`` of them; they become a ``(R, 1)`` tensor of the network's
+        dtype on its device, which broadcasts against per-neuron state ``(R, size)`` (with one
+        replica: the plain number).
         """
+        self.check_network_limits(host)
         net = host.network
         for field in attrs.fields(type(self)) if attrs.has(type(self)) else ():
             value = getattr(self, field.name)
@@ -318,6 +383,53 @@ class Behavior(torch.nn.Module):
                 raise self.bad_parameter(field.name, value.tolist(), expected, host=host)
             placed = float(value[0]) if net.replicas == 1 else value.to(net.device, net.def_dtype).view(-1, 1)
             object.__setattr__(self, field.name, placed)
+
+    def check_network_limits(self, host: Any) -> None:
+        """Check the declared float parameters against the host's network, at initialize.
+
+        Every float value (each replica's too) must fit the network's dtype (``3.4e38`` in float32:
+        a larger one would become ``inf`` in the first step), and every declared time constant must
+        be at least the network's step (see :func:`param`'s ``time_constant``).
+        """
+        if not attrs.has(type(self)):
+            return
+        net = host.network
+        largest = torch.finfo(net.def_dtype).max
+        for field in attrs.fields(type(self)):
+            meta = field.metadata.get(_META_KEY)
+            if meta is None:
+                continue
+            for value in _float_values(getattr(self, field.name), meta.per_replica):
+                if math.isfinite(value) and abs(value) > largest:
+                    dtype = str(net.def_dtype).replace("torch.", "")
+                    expected = f"a value the network's dtype holds (|value| <= {largest:.6g} in {dtype})"
+                    raise self.bad_parameter(field.name, value, expected, host=host)
+                if meta.time_constant and not value >= _step(net, meta.unit):
+                    raise self.bad_parameter(field.name, value, _time_constant_expected(net, meta), host=host)
+
+    def check_tensor(self, name: str, tensor: torch.Tensor, *, host: Any = None, spikes: bool = False) -> torch.Tensor:
+        """``tensor``, the value of parameter ``name``, when it holds what the parameter means; else its error.
+
+        Spikes (``spikes=True``) are a bool tensor or one of 0s and 1s. Anything else is numbers: a
+        real dtype (not bool, not complex) and, when floating, only finite values (of a sparse
+        tensor: its stored values). Give ``host`` at initialize, so the message names it.
+        """
+        dtype = str(tensor.dtype).replace("torch.", "")
+        values = _stored_values(tensor)
+        if spikes:
+            if tensor.dtype != torch.bool and (tensor.is_complex() or not bool(((values == 0) | (values == 1)).all())):
+                got = f"a {dtype} tensor with values other than 0 and 1"
+                raise self.bad_parameter(name, got, "spikes: a bool tensor (or one of 0s and 1s)", host=host)
+            return tensor
+        if tensor.dtype == torch.bool or tensor.is_complex():
+            expected = "a tensor of real numbers (a floating dtype)"
+            raise self.bad_parameter(name, f"a {dtype} tensor", expected, host=host, wrong_type=True)
+        if tensor.is_floating_point():
+            bad = int((~torch.isfinite(values)).sum())
+            if bad:
+                got = f"a {dtype} tensor with {bad} NaN or infinite value{'s' if bad > 1 else ''}"
+                raise self.bad_parameter(name, got, "finite values", host=host)
+        return tensor
 
     def error(self, host: Any, message: str) -> ConexError:
         """A :class:`ConexError` naming this behavior and its host, to ``raise`` at initialize."""
@@ -353,7 +465,7 @@ class Behavior(torch.nn.Module):
                     required=required,
                     unit=meta.unit,
                     doc=meta.doc,
-                    expected=meta.check.expected if meta.check else None,
+                    expected=meta.expected(),
                     per_replica=meta.per_replica,
                 )
             )
@@ -367,6 +479,35 @@ class Behavior(torch.nn.Module):
 
     def extra_repr(self) -> str:
         return ", ".join(f"{name}={_short(value)}" for name, value in self.parameter_values())
+
+
+def _stored_values(tensor: torch.Tensor) -> torch.Tensor:
+    """The values a tensor stores: all of a strided one, the stored ones of a sparse one."""
+    if tensor.layout == torch.strided:
+        return tensor
+    return tensor.coalesce().values() if tensor.layout == torch.sparse_coo else tensor.values()
+
+
+def _float_values(value: Any, per_replica: bool) -> tuple[float, ...]:
+    """The floats a parameter holds: a float, or each value given one per replica; else none."""
+    if isinstance(value, float):
+        return (value,)
+    if per_replica and isinstance(value, torch.Tensor) and value.dtype == torch.float64 and value.dim() == 1:
+        return tuple(value.tolist())
+    return ()
+
+
+def _step(network: Any, unit: str | None) -> float:
+    """The smallest time constant the network resolves: its ``dt`` (ms), or 1 for one in iterations."""
+    return 1.0 if unit == "iterations" else float(network.dt)
+
+
+def _time_constant_expected(network: Any, meta: _ParamMeta) -> str:
+    """What a time constant below the step is told: the bound, and why (``time_constant`` or forward Euler's)."""
+    reason = meta.time_constant if isinstance(meta.time_constant, str) else _EULER_REASON
+    if meta.unit == "iterations":
+        return f">= 1 iteration ({reason}: its decay per step 1 - 1/tau must not be negative)"
+    return f">= dt = {network.dt} ms ({reason})"
 
 
 def _short(value: Any) -> str:

@@ -7,8 +7,10 @@ from a fixed table and an optional tuple of number literals.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 import torch
@@ -92,16 +94,21 @@ def _number(node: ast.expr) -> float | None:
     """A number literal (``3``, ``-0.5``) as a float; None for anything else."""
     try:
         value = ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, RecursionError):
         return None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an int literal beyond any float: refused as not finite
+        return math.inf
 
 
 def _arguments(filler: str, text: str, owner: str, name: str, mode: str) -> tuple[float, ...]:
     """The number arguments of ``filler(text)``, positional or by keyword (``mean=5, std=3``)."""
     try:
         call = ast.parse(f"f({text})", mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError):  # ValueError: a null byte
         call = None
     if not isinstance(call, ast.Call):  # "1), g(2" makes a tuple of two calls
         raise bad_parameter(owner, name, mode, "number arguments")
@@ -121,22 +128,44 @@ def _arguments(filler: str, text: str, owner: str, name: str, mode: str) -> tupl
     return tuple(given.get(n, default) for n, default in names)
 
 
+# fillers whose two arguments must be ordered: (low, high) with low <= high, (mean, std) with std >= 0
+_RANGES = {"random": "low <= high", "rand": "low <= high", "uniform": "low <= high"}
+_SPREADS = {"normal": "std >= 0", "randn": "std >= 0"}
+
+
+def _checked_arguments(filler: str, args: tuple[float, ...], owner: str, name: str, mode: Any) -> tuple[float, ...]:
+    """``args`` when they are finite and make sense for ``filler``; otherwise the parameter's error."""
+    if not all(math.isfinite(a) for a in args):
+        raise bad_parameter(owner, name, mode, "finite numbers (no inf or NaN)")
+    if filler in _RANGES and len(args) == 2 and not args[0] <= args[1]:
+        raise bad_parameter(owner, name, mode, f"{filler}(low, high) with {_RANGES[filler]}")
+    if filler in _SPREADS and len(args) == 2 and not args[1] >= 0:
+        raise bad_parameter(owner, name, mode, f"{filler}(mean, std) with {_SPREADS[filler]}")
+    return args
+
+
 def parse_fill(mode: str | float | int, *, owner: str = "fill", name: str = "mode") -> FillMode:
     """Parse a fill mode given as parameter ``owner.name``.
 
     Anything else is a :class:`~conex.ParameterError` (a ``ValueError``) naming ``owner.name`` and
-    the accepted forms, so a behavior can let it through as its own parameter's error.
+    the accepted forms, so a behavior can let it through as its own parameter's error. Numbers must
+    be finite, ``uniform(low, high)`` needs ``low <= high`` and ``normal(mean, std)`` ``std >= 0``.
     """
     if isinstance(mode, (int, float)) and not isinstance(mode, bool):
-        return FillMode("constant", (float(mode),))
+        try:
+            value = float(mode)
+        except OverflowError:  # an int beyond any float
+            raise bad_parameter(owner, name, mode, "a finite number") from None
+        return FillMode("constant", _checked_arguments("constant", (value,), owner, name, mode))
     if not isinstance(mode, str):
         raise bad_parameter(owner, name, mode, EXPECTED)
     match = _MODE_PATTERN.match(mode)
     if match is None:
         try:
-            return FillMode("constant", (float(mode),))
+            value = float(mode)
         except ValueError:
             raise bad_parameter(owner, name, mode, EXPECTED) from None
+        return FillMode("constant", _checked_arguments("constant", (value,), owner, name, mode))
     filler_name, arg_text = match.group(1), match.group(3)
     if filler_name not in FILL_MODES:
         raise bad_parameter(owner, name, mode, EXPECTED)
@@ -146,7 +175,7 @@ def parse_fill(mode: str | float | int, *, owner: str = "fill", name: str = "mod
     counts = FILL_MODES[filler_name][1]
     if len(args) not in counts:
         raise bad_parameter(owner, name, mode, f"{' or '.join(str(c) for c in counts)} arguments for {filler_name!r}")
-    return FillMode(filler_name, args)
+    return FillMode(filler_name, _checked_arguments(filler_name, args, owner, name, mode))
 
 
 def fill(

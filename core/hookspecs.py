@@ -40,8 +40,11 @@ def conex_behaviors() -> Sequence[type[Behavior]]:
 
     Called once per plugin when the registry is first built (the first ``from conex.behaviors
     import X``, ``conex list-behaviors``, or a network that checks its requirements). Each class is
-    registered under its ``__name__``; a name that two plugins both contribute stays reachable
-    as ``plugin:Name`` only.
+    registered under its ``__name__``, once it passes the registry's checks (a Behavior subclass, an
+    int priority, a known category, ``requires``/``provides`` tuples of strings, a readable docstring
+    and parameter table); a class that fails is refused and reported, the plugin's others stay. A
+    name std also provides stays std's as a plain name (this plugin's is ``plugin:Name``); a name
+    that two other plugins both contribute stays reachable as ``plugin:Name`` only.
 
     :return: the :class:`~conex.Behavior` subclasses this plugin provides.
     """

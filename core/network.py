@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ from conex.behavior import Behavior, describe
 from conex.errors import ConexError, bad_parameter
 from conex.groups import NetworkObject, NeuronGroup, SynapseGroup, resolve_path
 from conex.scheduler import BehaviorSpec, ScheduleSummary, build_schedule, initialization_order
+from conex.state import non_finite
 
 __all__ = ["Network"]
 
@@ -40,6 +42,9 @@ class Network(NetworkObject):
             piece of state carries a leading replica axis (``spikes`` is ``(R, size)``, dense
             weights ``(R, S, D)``), each replica has its own weights and random draws, and
             replicas never interact; ``R = 1`` (the default) keeps the plain shapes.
+        check_finite: at the end of every :meth:`simulate_iterations` call, look for NaN and
+            infinite values in the state (one pass over it) and raise a :class:`ConexError` naming
+            the object and attribute, so a diverged run never ends silently with a wrong result.
 
     Behaviors draw randomness from :attr:`generator` (the ``tensor``/``vector`` helpers do), so
     the global torch RNG is never touched.
@@ -57,21 +62,31 @@ class Network(NetworkObject):
         tag: str | None = None,
         flush_denormal: bool = False,
         replicas: int = 1,
+        check_finite: bool = True,
     ) -> None:
         if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not dt > 0:
             raise bad_parameter("Network", "dt", dt, "a float > 0 (ms)")
+        if not math.isfinite(dt):
+            raise bad_parameter("Network", "dt", dt, "a finite float > 0 (ms)")
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise bad_parameter("Network", "dtype", dtype, "a floating torch.dtype", wrong_type=True)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise bad_parameter("Network", "seed", seed, "an int or None", wrong_type=True)
+        if seed is not None and not -(2**63) <= seed < 2**64:
+            raise bad_parameter("Network", "seed", seed, "an int in [-2**63, 2**64)")
         if not isinstance(flush_denormal, bool):
             raise bad_parameter("Network", "flush_denormal", flush_denormal, "a bool", wrong_type=True)
         if isinstance(replicas, bool) or not isinstance(replicas, int):
             raise bad_parameter("Network", "replicas", replicas, "an int >= 1", wrong_type=True)
         if replicas < 1:
             raise bad_parameter("Network", "replicas", replicas, "an int >= 1")
+        if not isinstance(check_finite, bool):
+            raise bad_parameter("Network", "check_finite", check_finite, "a bool", wrong_type=True)
         self.replicas = replicas
+        self.check_finite = check_finite
         self.flush_denormal = flush_denormal
         self.dt = float(dt)
-        self.device = torch.device(device)
+        self.device = _device(device)
         self.def_dtype = dtype
         self.seed = seed
         self.generator = torch.Generator(device=self.device)
@@ -245,6 +260,19 @@ class Network(NetworkObject):
                 for behavior, forward, host in steps:
                     if behavior.behavior_enabled:
                         forward(host)
+        if self.check_finite and iterations:
+            self._check_finite()
+
+    def _check_finite(self) -> None:
+        """Raise a :class:`ConexError` naming the first state tensor that holds a NaN or an infinity."""
+        found = [f"{obj.label()}: {path}" for obj, path in non_finite(self._objects)]
+        if found:
+            shown = "; ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+            raise ConexError(
+                f"NaN or infinite values after iteration {self.iteration} in {shown}: the simulation diverged "
+                "(a learning rate or input too large for its bounds, a time step too coarse for a decay); "
+                "give Network(check_finite=False) to keep running regardless"
+            )
 
     def simulate(self, iterations: int, progress: bool = True) -> None:
         """Advance ``iterations`` steps with a progress bar (``progress=False`` hides it)."""
@@ -255,6 +283,29 @@ class Network(NetworkObject):
             f"<Network dt={self.dt} device={self.device} dtype={self.def_dtype} "
             f"neuron_groups={len(self.neuron_groups)} synapse_groups={len(self.synapse_groups)}>"
         )
+
+
+def _device(device: Any) -> torch.device:
+    """``device`` as a :class:`torch.device` this machine has (a random generator can live on it)."""
+    if not isinstance(device, (str, torch.device)):
+        raise bad_parameter("Network", "device", device, "a device name such as 'cpu' or 'cuda'", wrong_type=True)
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise bad_parameter("Network", "device", device, "a device name such as 'cpu', 'cuda' or 'cuda:1'") from None
+    if parsed.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise bad_parameter("Network", "device", device, "an available device: this machine has no CUDA device")
+        if parsed.index is not None and parsed.index >= count:
+            expected = f"a CUDA device index < {count} (this machine has {count})"
+            raise bad_parameter("Network", "device", device, expected)
+    try:
+        torch.Generator(device=parsed)
+    except RuntimeError:
+        expected = "a device this machine can simulate on, such as 'cpu'"
+        raise bad_parameter("Network", "device", device, expected) from None
+    return parsed
 
 
 def _overrides(behavior: Behavior, method: str) -> bool:

@@ -7,10 +7,11 @@ This is what ``conex run`` does. It only reads the attributes conex fixes (``spi
 
 from __future__ import annotations
 
+import io
 import json
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +19,25 @@ import attrs
 import torch
 from tqdm.auto import tqdm
 
-from conex.checkpoint import load_checkpoint, restore_state, save_checkpoint
-from conex.config import ConfigError, build_network, parse_config
+from conex.checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    remove_stale_temporaries,
+    restore_state,
+    save_checkpoint,
+    write_atomic,
+)
+from conex.config import build_network, parse_config, read_text
 from conex.errors import ConexError
 from conex.network import Network
 from conex.registry import get_registry
 
-__all__ = ["Run", "SpikeMonitor", "prepare_out", "resume_run", "start_run", "weight_values"]
+__all__ = ["Run", "SpikeMonitor", "check_folder", "prepare_out", "resume_run", "start_run", "weight_values"]
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "network.toml"
+# what a run's checkpoint holds besides the network's state (see Run.checkpoint)
+_RUN_KEYS = {"config": str, "monitor": dict, "timing": dict, "target": int, "replicas": int}
 
 
 class SpikeMonitor:
@@ -81,11 +91,30 @@ class SpikeMonitor:
             "events": {t: self.event_tensor(t) for t in self.events},
         }
 
-    def load(self, state: dict[str, Any]) -> None:
+    def load(self, state: Mapping[str, Any], source: str = "checkpoint") -> None:
+        """Continue from ``state`` (from :meth:`state`); one that does not fit the groups is a CheckpointError."""
+        problem = self._mismatch(state)
+        if problem:
+            raise CheckpointError(f"{source}: the spike monitor's data {problem}")
         self.counts = state["counts"]
         self.per_step = state["per_step"]
         self.events = {t: [e] for t, e in state["events"].items()}
         self.n_events = {t: int(e.shape[0]) for t, e in state["events"].items()}
+
+    def _mismatch(self, state: Any) -> str | None:
+        """What in ``state`` does not fit this monitor's groups, as a phrase, or None."""
+        if not isinstance(state, Mapping) or any(not isinstance(state.get(k), Mapping) for k in self.state()):
+            return "is not a dict of counts, per_step and events"
+        width = 2 if self.replicas == 1 else 3
+        for tag, counts in self.counts.items():
+            saved, events = state["counts"].get(tag), state["events"].get(tag)
+            if not isinstance(saved, torch.Tensor) or saved.shape != counts.shape or saved.dtype != counts.dtype:
+                return f"has no {tuple(counts.shape)} spike counts of group {tag}"
+            if not isinstance(state["per_step"].get(tag), list):
+                return f"has no spike counts per step of group {tag}"
+            if not isinstance(events, torch.Tensor) or events.dim() != 2 or events.shape[1] != width:
+                return f"has no (n, {width}) spike events of group {tag}"
+        return None
 
 
 def weight_values(synapse: Any) -> list[torch.Tensor] | None:
@@ -219,21 +248,32 @@ class Run:
         return summary
 
     def save_results(self, plots: bool = True) -> list[Path]:
-        """Write recorded data, the summary and (with matplotlib installed) plots into ``out``."""
+        """Write recorded data, the summary and (with matplotlib installed) plots into ``out``.
+
+        Each file is written atomically (:func:`conex.checkpoint.write_atomic`): a link in its place is
+        replaced, never written through.
+        """
         written = [self.checkpoint()]
         spikes = {t: self.monitor.event_tensor(t) for t in self.monitor.events}
-        torch.save({"spikes": spikes, "spikes_per_step": self.monitor.per_step}, self.out / "spikes.pt")
+        _save_tensors({"spikes": spikes, "spikes_per_step": self.monitor.per_step}, self.out / "spikes.pt")
         recorded = _recordings(self.net)
         if recorded:
-            torch.save(recorded, self.out / "recordings.pt")
-            written.append(self.out / "recordings.pt")
-        (self.out / "summary.json").write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")
+            written.append(_save_tensors(recorded, self.out / "recordings.pt"))
+        summary = json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"
+        write_atomic(self.out / "summary.json", summary.encode("utf-8"))
         written += [self.out / "spikes.pt", self.out / "summary.json"]
         if plots:
             from conex.report import plot_run
 
             written += plot_run(self.net, self.monitor, self.out)
         return written
+
+
+def _save_tensors(data: Any, path: Path) -> Path:
+    """``torch.save`` of ``data`` to ``path``, written atomically."""
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    return write_atomic(path, buffer.getbuffer())
 
 
 def _recordings(net: Network) -> dict[str, dict[str, torch.Tensor]]:
@@ -251,10 +291,31 @@ def _plugin_versions() -> dict[str, str | None]:
 
 
 def prepare_out(out: Path, overwrite: bool) -> None:
-    """Make the results folder ``out``; one that exists and is not empty is an error unless ``overwrite``."""
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ConexError(f"{out} exists and is not empty: choose another --out, or pass --overwrite")
+    """Make the results folder ``out``; one that exists and is not empty is an error unless ``overwrite``.
+
+    An existing folder is checked as :func:`check_folder` does.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConexError(f"{out} is a file, not a results folder: choose another --out")
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise ConexError(f"{out} exists and is not empty: choose another --out, or pass --overwrite")
+        check_folder(out)
     out.mkdir(parents=True, exist_ok=True)
+
+
+def check_folder(out: Path) -> None:
+    """Refuse a results folder holding a symbolic link; remove the temporary files a killed run left there.
+
+    A run writes its files into ``out``: through a link it would write wherever the link points.
+    """
+    links = sorted(entry.name for entry in out.iterdir() if entry.is_symlink())
+    if links:
+        raise ConexError(
+            f"{out / links[0]} is a symbolic link: conex does not write through links in a results folder; "
+            "remove it, or choose another --out"
+        )
+    remove_stale_temporaries(out)
 
 
 def start_run(
@@ -269,36 +330,62 @@ def start_run(
 ) -> Run:
     """Build and initialize the network of ``config_path`` to run ``steps`` steps into ``out``.
 
-    ``device``, ``seed`` and ``replicas`` override the file's values.
+    ``device``, ``seed`` and ``replicas`` override the file's values. Every mistake in the file is a
+    :class:`~conex.config.ConfigError` naming it, raised before ``out`` is touched.
     """
-    try:
-        text = config_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{config_path}: no such file") from None
-    config = parse_config(text, source=str(config_path))
-    net = build_network(config, device=device, seed=seed, replicas=replicas, initialize=True)
+    text = read_text(config_path)
+    source = str(config_path)
+    config = parse_config(text, source=source)
+    net = build_network(config, device=device, seed=seed, replicas=replicas, initialize=True, source=source)
     prepare_out(out, overwrite)
-    (out / CONFIG).write_text(text, encoding="utf-8")
+    write_atomic(out / CONFIG, text.encode("utf-8"))
     return Run(net, text, out, SpikeMonitor(net), target=steps)
 
 
 def resume_run(out: Path, *, steps: int | None = None, device: str | None = None) -> Run:
     """Rebuild the network stored in ``out``'s checkpoint and restore its state exactly.
 
-    The run continues to the iteration planned when it started, or ``steps`` further steps.
+    The run continues to the iteration planned when it started, or ``steps`` further steps; a run
+    that reached its planned iteration needs ``steps``. The checkpoint is verified (see
+    :mod:`conex.checkpoint`), and so is ``out`` (:func:`check_folder`): every problem is a
+    :class:`~conex.checkpoint.CheckpointError` (or another ConexError) naming the file, raised before
+    a step runs.
     """
-    payload = load_checkpoint(out / CHECKPOINT)
-    state = payload["state"]
-    config = parse_config(payload["config"], source=f"{out / CHECKPOINT}:config")
-    net = build_network(config, device=device, replicas=payload.get("replicas", 1), initialize=True)
-    restore_state(net, state)
+    check_folder(out)
+    path = out / CHECKPOINT
+    payload = load_checkpoint(path)
+    for key, kind in _RUN_KEYS.items():
+        if not isinstance(payload.get(key), kind) or isinstance(payload.get(key), bool):
+            raise CheckpointError(
+                f"{path}: no {key!r} ({kind.__name__}) in the checkpoint; was it written by conex run?"
+            )
+    seconds, steps_run = payload["timing"].get("seconds"), payload["timing"].get("steps")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not isinstance(steps_run, int):
+        raise CheckpointError(f"{path}: its 'timing' is not {{seconds: float, steps: int}}")
+    iteration, target = payload["state"]["iteration"], payload["target"]
+    if steps is None and iteration >= target:
+        raise ConexError(
+            f"the run in {out} is complete ({iteration} of {target} iterations): give --steps N to run N more"
+        )
+    text = payload["config"]
+    edited = out / CONFIG
+    if edited.is_file() and read_text(edited) != text:
+        raise CheckpointError(
+            f"{edited} differs from the network stored in {path}: a run resumes the network it saved; "
+            "undo the edit, or start a new run from the edited file"
+        )
+    source = f"{path} (its network)"
+    config = parse_config(text, source=source)
+    net = build_network(config, device=device, replicas=payload["replicas"], initialize=True, source=source)
+    restore_state(net, payload["state"], source=str(path))
     monitor = SpikeMonitor(net)
-    monitor.load(payload["monitor"])
-    missing = {name: v for name, v in payload.get("plugins", {}).items() if _plugin_versions().get(name) != v}
+    monitor.load(payload["monitor"], source=str(path))
+    plugins = payload.get("plugins")
+    plugins = plugins if isinstance(plugins, dict) else {}
+    missing = {name: v for name, v in plugins.items() if _plugin_versions().get(name) != v}
     if missing:
         changes = ", ".join(f"{n} {v} -> {_plugin_versions().get(n)}" for n, v in missing.items())
         tqdm.write(f"warning: plugin versions differ from the checkpoint's: {changes}")
-    target = payload["target"] if steps is None else net.iteration + steps
-    run = Run(net, payload["config"], out, monitor, target=target)
-    run.seconds, run.steps_run = payload["timing"]["seconds"], payload["timing"]["steps"]
+    run = Run(net, text, out, monitor, target=target if steps is None else net.iteration + steps)
+    run.seconds, run.steps_run = float(seconds), steps_run
     return run

@@ -19,7 +19,7 @@ import torch
 
 from conex.groups import NetworkObject
 
-__all__ = ["is_value", "snapshot", "tensors_in", "walk_state"]
+__all__ = ["is_value", "non_finite", "snapshot", "tensors_in", "walk_state"]
 
 # torch.nn.Module's bookkeeping; a behavior's registered buffers and parameters are its state
 _MODULE_INTERNALS = frozenset(vars(torch.nn.Module())) - {"_buffers", "_parameters"}
@@ -92,3 +92,19 @@ def tensors_in(path: str, value: Any) -> Iterator[tuple[str, torch.Tensor]]:
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             yield from tensors_in(f"{path}[{index}]", item)
+
+
+def non_finite(objects: Iterable[Any]) -> Iterator[tuple[Any, str]]:
+    """``(object, path)`` of every floating-point state tensor that holds a NaN or an infinity.
+
+    Looks at each object's attributes and at its behaviors' (as checkpoints find them); a sparse
+    tensor's stored values are what is checked.
+    """
+    for obj in objects:
+        owners = [(obj, ""), *((b, f"{type(b).__name__}.") for b in getattr(obj, "behavior", {}).values())]
+        for owner, prefix in owners:
+            for path, value in walk_state(owner):
+                for where, tensor in tensors_in(path, value):
+                    values = tensor._values() if tensor.is_sparse else tensor
+                    if values.is_floating_point() and not bool(torch.isfinite(values).all()):
+                        yield obj, prefix + where

@@ -53,7 +53,7 @@ class Payoff(Behavior):
 
     initial_payoff: float = param(0.0, per_replica=True, doc="payoff before the first iteration")
     function: Callable[[Any], Any] | None = param(
-        None, doc="network -> payoff (a number, or one per replica), called every iteration"
+        None, signature=("network",), doc="network -> payoff (a number, or one per replica), called every iteration"
     )
 
     def validate(self) -> None:
@@ -99,7 +99,9 @@ class Dopamine(Behavior):
     provides = ("dopamine_concentration", "tau_dopamine")
     supports_replicas = True
 
-    tau_dopamine: float = param(check=gt(0), per_replica=True, unit="iterations", doc="dopamine decay time constant")
+    tau_dopamine: float = param(
+        check=gt(0), per_replica=True, time_constant=True, unit="iterations", doc="dopamine decay time constant"
+    )
     initial_dopamine_concentration: float | None = param(
         None, per_replica=True, doc="start value; None: the initial payoff"
     )

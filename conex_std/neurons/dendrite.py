@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
 from conex import Behavior, Phase, ge, gt, param
-from conex_std.neurons.vectors import check_each
 from conex_std.synapses.specs import check_delays
 
 __all__ = ["SimpleDendriteStructure", "SimpleDendriteComputation"]
@@ -36,6 +35,7 @@ class SimpleDendriteStructure(Behavior):
     category = "neuron"
     provides = ("I_proximal", "I_distal", "I_apical")
     supports_replicas = True
+    reads_synapse_tags: ClassVar[tuple[str, ...]] = DENDRITES  # see conex_std.wiring
 
     Proximal_max_delay: int = param(1, check=ge(0), unit="iterations", doc="Proximal input buffer; 0: no proximal")
     Distal_max_delay: int = param(1, check=ge(0), unit="iterations", doc="Distal input buffer; 0: no distal")
@@ -55,10 +55,12 @@ class SimpleDendriteStructure(Behavior):
         self.min_delays = {"Proximal": self.proximal_min_delay, "Distal": self.distal_min_delay, "Apical": apical_min}
         for kind in DENDRITES:
             if self.max_delays[kind] and self.min_delays[kind] >= self.max_delays[kind]:
+                derived = kind == "Apical" and self.Apical_max_delay is None
+                why = " (Distal_max_delay + 1: give Apical_max_delay, 0 for no apical)" if derived else ""
                 raise self.bad_parameter(
                     f"{kind.lower()}_min_delay",
                     self.min_delays[kind],
-                    f"< {kind}_max_delay = {self.max_delays[kind]}",
+                    f"< {kind}_max_delay = {self.max_delays[kind]}{why}",
                 )
 
     def initialize(self, neurons: Any) -> None:
@@ -147,7 +149,12 @@ class SimpleDendriteComputation(Behavior):
     supports_replicas = True
 
     I_tau: float | None = param(
-        None, check=gt(0), per_replica=True, unit="ms", doc="decay time constant of I; None: I is reset"
+        None,
+        check=gt(0),
+        per_replica=True,
+        time_constant=True,
+        unit="ms",
+        doc="decay time constant of I; None: I is reset",
     )
     apical_provocativeness: float | None = param(
         None, per_replica=True, doc="how far apical input may push v towards threshold"
@@ -155,6 +162,12 @@ class SimpleDendriteComputation(Behavior):
     distal_provocativeness: float | None = param(
         None, per_replica=True, doc="how far distal input may push v towards threshold"
     )
+
+    @property
+    def ignores_synapse_tags(self) -> dict[str, str]:
+        """The dendrites whose input this computation drops (see :mod:`conex_std.wiring`)."""
+        levels = {"Apical": self.apical_provocativeness, "Distal": self.distal_provocativeness}
+        return {kind: f"{kind.lower()}_provocativeness is None" for kind, level in levels.items() if level is None}
 
     def initialize(self, neurons: Any) -> None:
         self._priming = [
@@ -164,9 +177,6 @@ class SimpleDendriteComputation(Behavior):
         ]
         self.requires = ("I_proximal", "I_distal", "I_apical") + (("v", "v_rest", "threshold") if self._priming else ())
         dt = neurons.network.dt
-        if self.I_tau is not None:
-            expected = f">= dt = {dt} ms (a shorter one oscillates)"
-            check_each(self, "I_tau", self.I_tau, lambda tau: tau >= dt, expected, host=neurons)
         self._keep = None if self.I_tau is None else 1.0 - dt / self.I_tau
         neurons.I = neurons.vector()
 

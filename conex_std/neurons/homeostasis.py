@@ -38,7 +38,9 @@ class AdaptiveThreshold(Behavior):
     supports_replicas = True
 
     theta_plus: float = param(0.05, check=ge(0), per_replica=True, unit="mV", doc="threshold increase per spike")
-    tau_theta: float = param(1e7, check=gt(0), per_replica=True, unit="ms", doc="decay time constant of theta")
+    tau_theta: float = param(
+        1e7, check=gt(0), per_replica=True, time_constant=True, unit="ms", doc="decay time constant of theta"
+    )
     init_theta: Any = param(0.0, unit="mV", doc="initial theta: number, fill mode, (size,) or (R, size) tensor")
 
     def initialize(self, neurons: Any) -> None:

@@ -27,7 +27,9 @@ class SpikeTrace(Behavior):
     provides = ("trace",)
     supports_replicas = True
 
-    tau_s: float = param(positional=True, check=gt(0), per_replica=True, unit="ms", doc="trace decay time constant")
+    tau_s: float = param(
+        positional=True, check=gt(0), per_replica=True, time_constant=True, unit="ms", doc="trace decay time constant"
+    )
     spike_scale: float = param(1.0, per_replica=True, doc="increase of the trace per spike")
 
     def initialize(self, neurons: Any) -> None:

@@ -28,8 +28,9 @@ def neuron_vector(
     generator, each replica its own draws), a tensor/array with ``size`` elements in any layout
     (e.g. ``(depth, height, width)``; shared by every replica), or, with ``R > 1``, a ``(R, ...)``
     tensor of ``R * size`` elements (one vector per replica) or a ``(R, 1)`` tensor (one value per
-    replica, as a per-replica parameter becomes). The result is a copy. Anything else is a
-    :class:`~conex.ParameterError` naming ``behavior``, ``neurons`` and the parameter ``name``.
+    replica, as a per-replica parameter becomes). The result is a copy. A tensor holds finite real
+    numbers (spikes, for ``dtype=torch.bool``: bools or 0/1) that the network's dtype holds. Anything
+    else is a :class:`~conex.ParameterError` naming ``behavior``, ``neurons`` and the parameter ``name``.
     """
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         try:
@@ -42,6 +43,9 @@ def neuron_vector(
     except (TypeError, ValueError, RuntimeError):
         tensor = None
     net = neurons.network
+    spikes = dtype == torch.bool
+    if tensor is not None:
+        behavior.check_tensor(name, tensor, host=neurons, spikes=spikes)
     replicas, size = net.replicas, neurons.size
     # a 1-D tensor is always per neuron; the replica axis is the first of two or more
     per_replica = tensor is not None and replicas > 1 and tensor.dim() >= 2 and tensor.shape[0] == replicas
@@ -58,7 +62,8 @@ def neuron_vector(
         if replicas > 1:
             expected += f" (or ({replicas}, {size}) / ({replicas}, 1) per replica)"
         raise behavior.bad_parameter(name, got, expected, host=neurons)
-    return tensor.to(device=net.device, dtype=dtype or net.def_dtype).clone(memory_format=torch.contiguous_format)
+    result = tensor.to(device=net.device, dtype=dtype or net.def_dtype).clone(memory_format=torch.contiguous_format)
+    return result if spikes else behavior.check_tensor(name, result, host=neurons)  # finite in the network's dtype
 
 
 def check_each(

@@ -34,7 +34,7 @@ from typing import Any
 
 import attrs
 
-from conex.config import build_network, parse_config
+from conex.config import build_network, parse_config, read_text
 from conex.errors import ConexError
 from conex.network import Network
 from conex.registry import Registry, get_registry
@@ -57,7 +57,7 @@ DISTRIBUTIONS = (
 """The Ray Tune distributions a ``[random]`` entry may name (``ray.tune.<name>(*args)``)."""
 
 _KEYS = ("network", "steps", "seeds", "metrics", "grid", "random")
-_SECTIONS = ("network", "groups", "synapses")
+_SECTIONS = ("network", "groups", "synapses", "run")  # [run]: settings of the tools that run the file
 _RANDOM_KEYS = ("samples", "seed")
 
 
@@ -132,18 +132,20 @@ def load_sweep(path: str | Path, registry: Registry | None = None) -> Sweep:
     """Read and check the sweep file ``path`` and the network file it names."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SweepError(f"{path}: no such file") from None
+        text = read_text(path)
+    except ConexError as exc:  # missing, a folder, unreadable, not UTF-8
+        raise SweepError(str(exc)) from None
     table = _parse(text, str(path))
     network = table.get("network")
     if not isinstance(network, str):
         raise SweepError(f"{path}: network: expected the path of a network file, got {_show(network)}")
     network_path = path.parent / network
+    if not network_path.exists():
+        raise SweepError(f"{path}: network: no such file {network_path}")
     try:
-        network_text = network_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SweepError(f"{path}: network: no such file {network_path}") from None
+        network_text = read_text(network_path)
+    except ConexError as exc:  # a folder, unreadable, not UTF-8
+        raise SweepError(f"{path}: network: {exc}") from None
     return parse_sweep(text, network_text, source=str(path), network_source=str(network_path), registry=registry)
 
 
@@ -302,7 +304,7 @@ def _domain(spec: Any, where: str) -> Any:
     try:
         from ray import tune
     except ImportError:
-        raise SweepError(f'{where}: random search needs Ray Tune: pip install "conex[sweep]"') from None
+        raise SweepError(f'{where}: random search needs Ray Tune: pip install "conex-snn[sweep]"') from None
     try:
         return tune.choice(args) if name == "choice" else getattr(tune, name)(*args)
     except (TypeError, ValueError, AssertionError) as exc:

@@ -405,7 +405,9 @@ def build(
     """
     if host is None:
         host = {"synapse": SynapseHost, "network": NetworkHost}.get(type(behavior).category, NeuronHost)()
-    net = Network(dt=dt, device=device, dtype=dtype, seed=seed, replicas=replicas)
+    # stand-ins drive a behavior alone, outside the network that keeps it in range (an exponential
+    # neuron without Fire to reset it runs to infinity): the checks compare runs, not finiteness
+    net = Network(dt=dt, device=device, dtype=dtype, seed=seed, replicas=replicas, check_finite=False)
     obj = host.build(net, behavior, priority)
     if initialize:
         net.initialize()

@@ -231,3 +231,122 @@ def test_a_subclass_resolves_its_own_type_hints():
         Child(rate="x")
     assert [p.name for p in Base.describe_parameters()] == ["rate"]
     assert [p.type for p in Child.describe_parameters()] == ["float", "int"]
+
+
+class Limits(Behavior):
+    """Parameters declared with the robustness options."""
+
+    tau: float = param(10.0, check=gt(0), time_constant=True, unit="ms", doc="a decay in ms")
+    tau_steps: float = param(5.0, check=gt(0), time_constant=True, unit="iterations", doc="a decay per iteration")
+    limit: float = param(1.0, finite=False, doc="inf means no limit")
+    bound: object = param(None, signature=("w", "w_min", "w_max"), doc="f(w, w_min, w_max)")
+
+
+def limits_network(dt=1.0, dtype=torch.float32, **kwargs):
+    net = Network(dt=dt, dtype=dtype)
+    NeuronGroup(2, net, tag="g", behavior={1: Limits(**kwargs)})
+    return net
+
+
+def test_infinity_is_refused_unless_the_parameter_opts_in():
+    with pytest.raises(ParameterError, match=r"^Limits.tau: expected a finite number, got inf$"):
+        Limits(tau=float("inf"))
+    with pytest.raises(ParameterError, match=r"^Limits.tau: expected a finite number, got -inf$"):
+        Limits(tau=-float("inf"))
+    assert Limits(limit=float("inf")).limit == float("inf")
+    with pytest.raises(ParameterError, match="not NaN"):
+        Limits(limit=float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("dt", "kwargs", "message"),
+    [
+        (
+            1.0,
+            {"tau": 0.5},
+            "Limits.tau on neuron group g: expected >= dt = 1.0 ms (a shorter one oscillates), got 0.5",
+        ),
+        (
+            0.1,
+            {"tau": 0.05},
+            "Limits.tau on neuron group g: expected >= dt = 0.1 ms (a shorter one oscillates), got 0.05",
+        ),
+        (
+            0.1,
+            {"tau_steps": 0.5},
+            "Limits.tau_steps on neuron group g: expected >= 1 iteration (a shorter one oscillates: its decay per "
+            "step 1 - 1/tau must not be negative), got 0.5",
+        ),
+    ],
+)
+def test_time_constants_are_checked_against_the_step_at_initialize(dt, kwargs, message):
+    net = limits_network(dt=dt, **kwargs)
+    with pytest.raises(ParameterError) as info:
+        net.initialize()
+    assert str(info.value) == message
+    assert net.iteration == 0
+
+
+def test_a_time_constant_equal_to_the_step_is_accepted():
+    limits_network(dt=2.0, tau=2.0, tau_steps=1.0).initialize()
+
+
+def test_values_beyond_the_network_dtype_are_refused_at_initialize():
+    net = limits_network(tau=3.5e38)
+    with pytest.raises(ParameterError) as info:
+        net.initialize()
+    assert str(info.value) == (
+        "Limits.tau on neuron group g: expected a value the network's dtype holds (|value| <= 3.40282e+38 in "
+        "float32), got 3.5e+38"
+    )
+    limits_network(tau=3.5e38, dtype=torch.float64).initialize()  # float64 holds it
+    limits_network(limit=float("inf")).initialize()  # an opted-in infinity is no overflow
+
+
+def test_a_callable_must_take_the_declared_arguments():
+    def two(w, w_min):
+        return w
+
+    with pytest.raises(ParameterTypeError) as info:
+        Limits(bound=two)
+    assert str(info.value).startswith("Limits.bound: expected a function f(w, w_min, w_max) (too many positional")
+    assert "got 'test_a_callable_must_take_the_declared_arguments.<locals>.two(w, w_min)'" in str(info.value)
+    assert Limits(bound=lambda w, *limits: w).bound is not None
+    assert Limits(bound=max).bound is max  # a builtin without a signature is taken as it is
+
+
+def test_describe_says_what_the_declarations_ask():
+    expected = {p.name: p.expected for p in Limits.describe_parameters()}
+    assert expected == {
+        "tau": "> 0, >= dt (a time constant)",
+        "tau_steps": "> 0, >= 1 iteration (a time constant)",
+        "limit": None,
+        "bound": "callable as f(w, w_min, w_max)",
+    }
+
+
+@pytest.mark.parametrize(
+    ("tensor", "spikes", "error", "message"),
+    [
+        (torch.tensor([1.0, float("nan")]), False, ParameterError, "a float32 tensor with 1 NaN or infinite value"),
+        (torch.tensor([1, 0], dtype=torch.bool), False, ParameterTypeError, "a bool tensor"),
+        (torch.ones(2, dtype=torch.complex64), False, ParameterTypeError, "a complex64 tensor"),
+        (torch.tensor([0.0, 0.5]), True, ParameterError, "a float32 tensor with values other than 0 and 1"),
+        (
+            torch.sparse_coo_tensor([[0], [1]], [float("inf")], (2, 2), check_invariants=False),
+            False,
+            ParameterError,
+            "1 NaN or infinite",
+        ),
+    ],
+)
+def test_check_tensor_refuses_what_the_parameter_cannot_mean(tensor, spikes, error, message):
+    with pytest.raises(error) as info:
+        Limits().check_tensor("weights", tensor, spikes=spikes)
+    assert str(info.value).startswith("Limits.weights: expected ")
+    assert message in str(info.value)
+
+
+def test_check_tensor_passes_what_it_accepts():
+    for tensor, spikes in [(torch.ones(3), False), (torch.arange(3), False), (torch.tensor([0, 1]), True)]:
+        assert Limits().check_tensor("x", tensor, spikes=spikes) is tensor

@@ -108,7 +108,8 @@ def test_cli_overrides_win_over_the_file():
         (("a_plus = 0.5", "a_plus = -1.0"), "synapses.input_exc.Learn.a_plus: expected a float > 0, got -1.0"),
         (
             ("a_plus = 0.5", "a_plsu = 0.5"),
-            "synapses.input_exc.Learn.a_plsu: Learn has no parameter 'a_plsu'; parameters: a_plus",
+            "synapses.input_exc.Learn.a_plsu: Learn has no parameter 'a_plsu' (did you mean a_plus?); "
+            "parameters: a_plus",
         ),
         (("a_plus = 0.5", ""), "synapses.input_exc.Learn: missing required parameter a_plus of Learn"),
         (("[groups.exc.Leak]", "[groups.exc.Leek]"), "groups.exc.Leek: no behavior named 'Leek'; did you mean Leak?"),
@@ -129,10 +130,26 @@ def test_cli_overrides_win_over_the_file():
             ("[groups.exc.Leak]", "[groups.exc.NoDefault]\n[groups.exc.x]\nbehavior='Leak'"),
             "groups.exc.NoDefault: NoDefault has no default priority; set priority = <int>",
         ),
-        (("[network]", "[netwrk]"), "netwrk: unknown section; expected network, groups, synapses, run"),
+        (
+            ("[network]", "[netwrk]"),
+            "netwrk: unknown section (did you mean network?); expected network, groups, synapses, run",
+        ),
         (
             ("flush_denormal = true", 'flush_denormal = "yes"'),
             'network.flush_denormal: expected a bool, got "yes"',
+        ),
+        (
+            ("dt = 0.5", "dtt = 0.5"),
+            "network.dtt: unknown key (did you mean dt?), got 0.5; "
+            "[network] takes check_finite, device, dt, dtype, flush_denormal, replicas, seed, tag, or a behavior's sub-table",
+        ),
+        (
+            ('behavior = "Leak"', "behavior = 3"),
+            "groups.exc.slow.behavior: expected a behavior's name (a string), got 3",
+        ),
+        (
+            ('tag = "exc,L4"', "tag = 5"),
+            'groups.exc.tag: expected a comma-separated string of tags (e.g. "exc,L4"), got 5',
         ),
     ],
 )
@@ -142,6 +159,13 @@ def test_mistakes_are_reported_at_their_place(edit, message):
     with pytest.raises(ConfigError) as info:
         build(GOOD.replace(old, new, 1))
     assert str(info.value) == message
+
+
+def test_with_a_source_every_error_starts_with_the_file():
+    with pytest.raises(ConfigError, match=r"^net\.toml: groups\.exc\.size: expected a positive int"):
+        build_network(parse_config(GOOD.replace("size = 4", "size = 0")), registry=REGISTRY, source="net.toml")
+    with pytest.raises(ConfigError, match=r"^--device: expected a torch device"):  # not the file's: the override's
+        build_network(parse_config(GOOD), registry=REGISTRY, device="nonsense", source="net.toml")
 
 
 def test_toml_syntax_errors_name_the_file_and_line():

@@ -85,3 +85,29 @@ def test_fill_draws_only_from_the_given_generator():
     a = fill("normal", (5,), generator=torch.Generator().manual_seed(4))
     b = fill("normal", (5,), generator=torch.Generator().manual_seed(4))
     assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("normal(0.5, -1)", "normal(mean, std) with std >= 0"),
+        ("randn(mean=0, std=-0.1)", "randn(mean, std) with std >= 0"),
+        ("uniform(1, 0)", "uniform(low, high) with low <= high"),
+        ("random(high=0, low=1)", "random(low, high) with low <= high"),
+        ("normal(1e999, 1)", "finite numbers (no inf or NaN)"),
+        ("uniform(0, 1" + "0" * 400 + ")", "finite numbers (no inf or NaN)"),
+        ("-1e999", "finite numbers (no inf or NaN)"),
+        (float("inf"), "finite numbers (no inf or NaN)"),
+        (10**400, "a finite number"),
+    ],
+)
+def test_arguments_that_torch_would_refuse_or_that_are_not_finite_are_parameter_errors(mode, expected):
+    with pytest.raises(ParameterError) as info:
+        parse_fill(mode, owner="WeightInitializer")
+    assert str(info.value) == f"WeightInitializer.mode: expected {expected}, got {mode!r}"
+    assert (info.value.owner, info.value.parameter) == ("WeightInitializer", "mode")
+
+
+def test_equal_bounds_and_a_zero_spread_are_accepted_and_fill_constants():
+    assert torch.equal(fill("uniform(2, 2)", (3,)), torch.full((3,), 2.0))
+    assert torch.equal(fill("normal(0.5, 0)", (3,)), torch.full((3,), 0.5))

@@ -252,3 +252,20 @@ def test_the_installed_registry_is_built_once_until_reset(monkeypatch):
     assert built == [first, second]
     registry.Registry.forget_installed()
     assert registry.Registry.installed() is built[2]
+
+
+def test_a_plain_name_resolves_to_its_one_provider_or_std_and_is_ambiguous_otherwise():
+    def entry(name, plugin):
+        return registry.BehaviorEntry(name, type(name, (conex.Behavior,), {}), plugin, None)
+
+    std, lab, other = entry("Rule", "std"), entry("Rule", "lab"), entry("Rule", "other")
+    reg = registry.Registry([lab, std, other, entry("Own", "lab"), entry("Pair", "lab"), entry("Pair", "other")], [])
+    assert reg.plain("Rule") is std
+    assert reg.get("Rule") is std.cls
+    assert reg.get("lab:Rule") is lab.cls
+    assert reg.plain("Own").plugin == "lab"
+    assert reg.plain("Pair") is None
+    assert reg.plain("Missing") is None
+    assert reg.shadowed == {"Rule": ["lab", "other"]}
+    with pytest.raises(AmbiguousBehaviorError, match="lab:Pair, other:Pair"):
+        reg.get("Pair")

@@ -89,7 +89,7 @@ def rule_and_input(layout: str, a_plus: float | list[float] = 0.02) -> tuple[lis
         )
     if layout == "local2d":
         return [Local2dDendriticInput(current_coef=coef)], Local2dSTDP(a_plus, 0.024, **BOUNDS)
-    return [SimpleDendriticInput(current_coef=coef)], SimpleRSTDP(a_plus, 0.024, 10.0, **BOUNDS)
+    return [SimpleDendriticInput(current_coef=coef)], SimpleRSTDP(a_plus, 0.024, 10.0, external_dopamine=True, **BOUNDS)
 
 
 def train_of(layout: str, steps: int = STEPS, seed: int = 0, replicas: int | None = None) -> torch.Tensor:

@@ -238,7 +238,8 @@ def test_dendrite_errors_name_the_group_the_synapse_and_the_parameter():
         (
             SimpleDendriteStructure,
             {"Distal_max_delay": 0},
-            "SimpleDendriteStructure.apical_min_delay: expected < Apical_max_delay = 1, got 1",
+            "SimpleDendriteStructure.apical_min_delay: expected < Apical_max_delay = 1 "
+            "(Distal_max_delay + 1: give Apical_max_delay, 0 for no apical), got 1",
         ),
         (
             SimpleDendriteStructure,

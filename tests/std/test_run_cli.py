@@ -125,7 +125,8 @@ def test_user_mistakes_are_one_line_errors_at_their_place(tmp_path, edit, messag
     network.write_text(NETWORK.replace(*edit))
     result = CliRunner().invoke(main, ["run", str(network), "--steps", "5", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {message}"
+    assert result.output.strip() == f"Error: {network}: {message}"
+    assert not (tmp_path / "o").exists()  # refused before the results folder was made
 
 
 def test_an_existing_results_folder_is_not_overwritten_unless_asked(tmp_path):

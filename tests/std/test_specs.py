@@ -92,7 +92,7 @@ def test_delays_that_are_not_numbers_are_a_type_error():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"mode": 1, "offset": -3}, "expected delays >= 0, got -2"),
+        ({"delays": [0, -2, 1, 1]}, "expected delays >= 0, got -2"),  # drawn ones: tests/robustness
         ({"delays": [1, 2]}, "expected a (4,) tensor or a number, got (2,)"),
         ({"delays": [0.5, 1, 1, 1]}, "expected whole numbers of iterations, got [0.5, 1, 1, 1]"),
     ],

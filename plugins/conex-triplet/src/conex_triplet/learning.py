@@ -72,6 +72,7 @@ ALL_TO_ALL = Fit(tau_x=101.0, tau_y=125.0, a2_plus=5e-10, a3_plus=6.2e-3, a2_min
 NEAREST = Fit(tau_x=714.0, tau_y=40.0, a2_plus=8.8e-11, a3_plus=5.3e-2, a2_minus=8e-3, a3_minus=0.0)
 """Minimal nearest-spike model, visual cortex."""
 
+_UNRESOLVED = "a trace that decays within one step is not resolved: make dt smaller"
 _FITTED = {
     "tau_x": (gt(0), "ms", "time constant of r2, the slow source trace (used by A3-)"),
     "tau_y": (gt(0), "ms", "time constant of o2, the slow destination trace (used by A3+)"),
@@ -85,7 +86,7 @@ _FITTED = {
 def _fitted(name: str, fit: Fit) -> Any:
     """The declaration of fitted parameter ``name`` with ``fit``'s value as default."""
     check, unit, doc = _FITTED[name]
-    return param(getattr(fit, name), check=check, unit=unit, doc=doc)
+    return param(getattr(fit, name), check=check, unit=unit, doc=doc, time_constant=_UNRESOLVED if unit else False)
 
 
 class TripletSTDP(BoundedLearning):
@@ -107,8 +108,12 @@ class TripletSTDP(BoundedLearning):
     provides = ("r1", "r2", "o1", "o2")
     nearest: ClassVar[bool] = False
 
-    tau_plus: float = param(16.8, check=gt(0), unit="ms", doc="time constant of r1, the fast source trace")
-    tau_minus: float = param(33.7, check=gt(0), unit="ms", doc="time constant of o1, the fast destination trace")
+    tau_plus: float = param(
+        16.8, check=gt(0), time_constant=_UNRESOLVED, unit="ms", doc="time constant of r1, the fast source trace"
+    )
+    tau_minus: float = param(
+        33.7, check=gt(0), time_constant=_UNRESOLVED, unit="ms", doc="time constant of o1, the fast destination trace"
+    )
     # last, so that NearestTripletSTDP, which declares them again with its fit, keeps the same order
     tau_x: float = _fitted("tau_x", ALL_TO_ALL)
     tau_y: float = _fitted("tau_y", ALL_TO_ALL)
