@@ -9,6 +9,12 @@ draws ``(R, size)``, weights are ``(R, S, D)``), everything else as W1.
 
     python benchmarks/conex_workloads.py --workload w1 --size 800
     python benchmarks/conex_workloads.py --workload w4 --size 16 --replicas 64
+    python benchmarks/conex_workloads.py --workload w5 --size 4000
+
+W5/W6 (COBA) are conductance-based: each group has :class:`SynapticConductance` (in place of the
+dendrite behaviors), ``LIF(refractory=5)``, ``Fire`` and ``NeuronAxon``; each synapse ``SynapseInit``,
+a constant ``WeightInitializer`` at 2% density (sparse), ``SparseDendriticInput`` and
+``PreSpikeCatcher``; W6 also ``DelayInitializer(per_synapse=True)`` (axonal, one delay per synapse).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import time
 
 import torch
 from harness import arguments, emit, measure, torch_device
-from workloads import DT, POISSON_P, SEED, STDP, Projection, Workload
+from workloads import COBA, DT, POISSON_P, SEED, STDP, Projection, Workload
 from workloads import LIF as LIF_PARAMS
 
 import conex
@@ -26,6 +32,7 @@ from conex.behaviors import (
     LIF,
     Conv2dDendriticInput,
     Conv2dSTDP,
+    DelayInitializer,
     Fire,
     NeuronAxon,
     PoissonInput,
@@ -40,6 +47,7 @@ from conex.behaviors import (
     SparseDendriticInput,
     SparseSTDP,
     SynapseInit,
+    SynapticConductance,
     WeightInitializer,
 )
 
@@ -51,8 +59,10 @@ LAYOUTS = {
 }
 
 
-def neuron_behaviors(kind: str) -> list:
-    """The behaviors of a ``"poisson"`` input group or a ``"lif"`` group."""
+def neuron_behaviors(kind: str, workload: Workload | None = None) -> list:
+    """The behaviors of a ``"poisson"`` input group, a ``"lif"`` group or a ``"coba"`` group."""
+    if kind == "coba":
+        return coba_neuron(workload)
     if kind == "poisson":
         return [PoissonInput(1.0, scale=POISSON_P * 1000.0 / DT), NeuronAxon(max_delay=1)]
     return [
@@ -72,8 +82,49 @@ def neuron_behaviors(kind: str) -> list:
     ]
 
 
+def coba_neuron(workload: Workload) -> list:
+    """A COBA group: conductances, LIF with its refractory period, firing, an axon long enough for W6's delays."""
+    return [
+        SynapticConductance(
+            tau_e=COBA.tau_e,
+            tau_i=COBA.tau_i,
+            E_e=COBA.E_e,
+            E_i=COBA.E_i,
+            init_e=f"normal({COBA.g_e0[0]}, {COBA.g_e0[1]})",
+            init_i=f"normal({COBA.g_i0[0]}, {COBA.g_i0[1]})",
+        ),
+        LIF(
+            R=1.0,
+            threshold=COBA.threshold,
+            tau=COBA.tau,
+            v_reset=COBA.v_reset,
+            v_rest=COBA.v_rest,
+            refractory=COBA.refractory,
+            init_v=f"normal({COBA.v0_mean}, {COBA.v0_std})",
+        ),
+        Fire(),
+        NeuronAxon(max_delay=COBA.delay_steps[1] + 1 if workload.delays else 1),
+    ]
+
+
+def coba_synapse(workload: Workload, projection: Projection) -> list:
+    """A COBA synapse: constant sparse weights (the conductance jump), with W6's per-synapse delays."""
+    behaviors = [
+        SynapseInit(),
+        WeightInitializer(mode=projection.weight_scale, density=projection.density),
+        SparseDendriticInput(),
+        PreSpikeCatcher(),
+    ]
+    if workload.delays:
+        low, high = COBA.delay_steps
+        behaviors.insert(2, DelayInitializer(mode=f"uniform({low}, {high + 1})", per_synapse=True))
+    return behaviors
+
+
 def synapse_behaviors(workload: Workload, projection: Projection, compiled: bool = False) -> list:
     """Init, weights, spike catching and dendritic input, plus traces and STDP when plastic."""
+    if workload.key in ("w5", "w6"):
+        return coba_synapse(workload, projection)
     dendritic_input, rule = LAYOUTS[projection.layout]
     weights = {"mode": "uniform", "scale": projection.weight_scale}
     input_args = {"current_coef": projection.current_coef}
@@ -107,9 +158,10 @@ def build_network(
     """The initialized network of ``workload`` and its neuron groups by tag (``compiled``: the rules'
     option); W4's with ``replicas=workload.replicas``."""
     replicas = {"replicas": workload.replicas} if workload.key == "w4" else {}
-    net = Network(dt=DT, device=device, dtype=torch.float32, seed=SEED, **replicas)
+    net = Network(dt=workload.dt, device=device, dtype=torch.float32, seed=SEED, **replicas)
     groups = {
-        g.tag: NeuronGroup(size=g.shape, net=net, tag=g.tag, behavior=neuron_behaviors(g.kind)) for g in workload.groups
+        g.tag: NeuronGroup(size=g.shape, net=net, tag=g.tag, behavior=neuron_behaviors(g.kind, workload))
+        for g in workload.groups
     }
     for p in workload.projections:
         SynapseGroup(
@@ -146,7 +198,8 @@ def main() -> None:
         # one count per replica: spikes are (R, size)
         return {tag: g.spikes.reshape(workload.replicas, -1).sum(1).tolist() for tag, g in groups.items()}
 
-    result = measure(workload, step=net.simulate_iteration, spike_counts=spike_counts, simulate=simulate, dt_ms=DT)
+    step = net.simulate_iteration
+    result = measure(workload, step=step, spike_counts=spike_counts, simulate=simulate, dt_ms=workload.dt)
     versions = {"torch": torch.__version__, "conex": conex.__version__}
     emit("conex", workload, result, versions, build_s=build_s, threads=torch.get_num_threads(), **device_fields())
 

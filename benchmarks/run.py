@@ -69,15 +69,16 @@ def sides_from(args: argparse.Namespace) -> list[Side]:
         peer = [args.conex_peer_python, str(HERE / "peers" / "conex_peer.py"), "--device", args.device]
         # a CoNeX unpacked into a folder (benchmarks/device.sh carries one to GPU machines) goes first on the path
         path = {"PYTHONPATH": str(Path(args.conex_peer_path).resolve())} if args.conex_peer_path else {}
-        sides.append(Side("CoNeX", peer, dict(path), replicas=False))
+        plastic = ("w1", "w2", "w3", "w4")  # CoNeX has no conductances: no COBA (W5, W6)
+        sides.append(Side("CoNeX", peer, dict(path), workloads=plastic, replicas=False))
         if args.malloc_tuned and on_cpu:
-            sides.append(Side("CoNeX malloc-tuned", peer, {**path, **MALLOC_TUNED}, replicas=False))
+            sides.append(Side("CoNeX malloc-tuned", peer, {**path, **MALLOC_TUNED}, workloads=plastic, replicas=False))
     if args.brian2_python and on_cpu:  # Brian2's targets run on the CPU only
         for target in args.brian2_targets:
             command = [args.brian2_python, str(HERE / "peers" / "brian2_peer.py"), "--target", target]
             if target == "cpp_standalone":
                 command += ["--threads", str(args.threads or os.cpu_count())]
-            sides.append(Side(f"Brian2 {target}", command, workloads=("w1", "w4")))
+            sides.append(Side(f"Brian2 {target}", command, workloads=("w1", "w4", "w5", "w6")))
     if args.threads:
         for side in sides:
             side.env.update({name: str(args.threads) for name in THREAD_VARIABLES})
@@ -274,7 +275,7 @@ def bandwidth(args: argparse.Namespace) -> dict[str, Any] | None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--workloads", nargs="+", default=["w1", "w2", "w3"], help="w1 w2 w3 w4 (or their names; default w1-w3)"
+        "--workloads", nargs="+", default=["w1", "w2", "w3"], help="w1 ... w6 (or their names; default w1-w3)"
     )
     parser.add_argument(
         "--sizes", nargs="+", type=int, help="W1's N_E values (default: 16 800 3200 12800); W4's N_E values"

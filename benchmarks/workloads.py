@@ -21,8 +21,10 @@ __all__ = [
     "POISSON_P",
     "SEED",
     "STDP",
+    "COBA",
     "W4_CASES",
     "WORKLOADS",
+    "COBAParams",
     "Group",
     "LIFParams",
     "Projection",
@@ -63,8 +65,41 @@ class STDPParams:
     bound: str = "soft_bound"
 
 
+@dataclass(frozen=True)
+class COBAParams:
+    """W5/W6, the COBA benchmark (Brette et al. 2007, benchmark 1): conductance-based LIF, in Brette's units.
+
+    ``tau * dv/dt = v_rest - v + g_e * (E_e - v) + g_i * (E_i - v)`` (conductances in units of the
+    leak conductance, ``R = 1``), forward Euler on ``v``; each conductance decays with its time
+    constant and jumps by ``w_e`` (``w_i``) at an excitatory (inhibitory) spike; spike at
+    ``v >= threshold``, reset to ``v_reset``, then ``v`` held there for ``refractory`` ms. Initial
+    state: ``v ~ N(v0_mean, v0_std)``, ``g_e ~ N(4, 1.5)``, ``g_i ~ N(20, 12)``. W6 adds a delay per
+    synapse drawn uniformly from ``delay_steps`` (whole steps, bounds included).
+    """
+
+    dt: float = 0.1
+    tau: float = 20.0
+    tau_e: float = 5.0
+    tau_i: float = 10.0
+    E_e: float = 0.0
+    E_i: float = -80.0
+    v_rest: float = -60.0
+    threshold: float = -50.0
+    v_reset: float = -60.0
+    refractory: float = 5.0
+    w_e: float = 0.6
+    w_i: float = 6.7
+    density: float = 0.02
+    v0_mean: float = -65.0
+    v0_std: float = 5.0
+    g_e0: tuple[float, float] = (4.0, 1.5)
+    g_i0: tuple[float, float] = (20.0, 12.0)
+    delay_steps: tuple[int, int] = (1, 20)
+
+
 LIF = LIFParams()
 STDP = STDPParams()
+COBA = COBAParams()
 
 
 @dataclass(frozen=True)
@@ -127,6 +162,10 @@ class Workload:
     replicas: int = 1
     """Independent copies of the network simulated at once (W4); ``groups`` and ``projections``
     describe one copy, each copy has its own weights and Poisson draws, and no copy touches another."""
+    dt: float = DT
+    """Time step (ms): :data:`DT`, except COBA's 0.1 ms."""
+    delays: bool = False
+    """W6: a delay per synapse (:class:`COBAParams`)."""
 
     def group(self, tag: str) -> Group:
         return next(g for g in self.groups if g.tag == tag)
@@ -220,11 +259,41 @@ def w1_replicas(n_e: int, replicas: int = 1) -> Workload:
     return dataclasses.replace(ei_stdp(n_e), key="w4", name="w1_replicas", replicas=replicas)
 
 
+def coba(size: int = 4000, delays: bool = False) -> Workload:
+    """W5: the COBA network of ``size`` neurons (80% excitatory), 2% random sparse connectivity,
+    conductance-based (:class:`COBAParams`; for COBA ``weight_scale`` is the constant jump of every
+    synapse); 1 s of network time timed after 100 ms. W6 (``delays``): with a delay per synapse."""
+    n_e = size * 4 // 5
+    projections = tuple(
+        Projection(src, dst, "sparse", J=0.0, weight_scale=COBA.w_e if src == "exc" else COBA.w_i, density=COBA.density)
+        for src in ("exc", "inh")
+        for dst in ("exc", "inh")
+    )
+    return Workload(
+        key="w6" if delays else "w5",
+        name="coba_delays" if delays else "coba",
+        size=size,
+        groups=(Group("exc", (1, 1, n_e), "coba"), Group("inh", (1, 1, size - n_e), "coba")),
+        projections=projections,
+        steps=round(1000 / COBA.dt),
+        warmup=round(100 / COBA.dt),
+        dt=COBA.dt,
+        delays=delays,
+    )
+
+
+def coba_delays(size: int = 4000) -> Workload:
+    """W6: W5 with a delay per synapse, uniform in ``COBA.delay_steps`` (0.1 to 2 ms)."""
+    return coba(size, delays=True)
+
+
 WORKLOADS: dict[str, tuple[Callable[..., Workload], tuple[int, ...]]] = {
     "w1": (ei_stdp, (16, 800, 3200, 12800)),
     "w2": (conv_stdp, (16,)),
     "w3": (sparse_stdp, (20000,)),
     "w4": (w1_replicas, (16, 800)),
+    "w5": (coba, (4000,)),
+    "w6": (coba_delays, (4000,)),
 }
 """key -> (builder taking the size, default sizes). W1's size is N_E (on a GPU also 25600, 51200);
 W2's is the number of output channels; W3's is the number of neurons on each side; W4's is W1's
@@ -234,7 +303,14 @@ W4_CASES: tuple[tuple[int, int], ...] = ((16, 1), (16, 16), (16, 64), (16, 256),
 """W4's defined cases as ``(N_E, R)``: R copies of W1-16 for R = 1, 16, 64, 256 and 8 of W1-800.
 Reported as steps/s and as network-steps/s (steps/s x R)."""
 
-NAMES = {"ei_stdp": "w1", "conv_stdp": "w2", "sparse_stdp": "w3", "w1_replicas": "w4"}
+NAMES = {
+    "ei_stdp": "w1",
+    "conv_stdp": "w2",
+    "sparse_stdp": "w3",
+    "w1_replicas": "w4",
+    "coba": "w5",
+    "coba_delays": "w6",
+}
 
 
 def build(key: str, size: int | None = None, replicas: int | None = None) -> Workload:

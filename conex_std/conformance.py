@@ -17,6 +17,7 @@ __all__ = ["CONFORMANCE"]
 
 _NEURONS = NeuronHost()
 _DENDRITES = NeuronHost(afferent=("Proximal", "Distal", "Apical"))
+_PROXIMAL = NeuronHost(afferent=("Proximal",))
 _TRAIN = torch.tensor([[(3 * t + i) % 4 == 0 for i in range(24)] for t in range(4)])  # (T, 24) for (2, 3, 4)
 
 
@@ -24,7 +25,7 @@ _BAD_BOUND = Invalid({"positive_bound": "firm_bound"}, ParameterError, "positive
 _RULES = {
     "STDP": ({"a_plus": 0.01, "a_minus": 0.012, "positive_bound": "soft_bound", "negative_bound": "hard_bound"}, True),
     "iSTDP": ({"rho": 5.0, "lr": 0.01}, False),
-    "RSTDP": ({"a_plus": 0.01, "a_minus": 0.012, "tau_c": 10.0}, True),
+    "RSTDP": ({"a_plus": 0.01, "a_minus": 0.012, "tau_c": 10.0, "external_dopamine": True}, True),  # host sets it
 }
 
 
@@ -86,7 +87,11 @@ CONFORMANCE: list[ConformanceEntry] = [
         invalid=(Invalid({"tau_s": 0.5}, ParameterError, "tau_s", at="initialize"),),
     ),
     # -- neurons --------------------------------------------------------------------------------------
-    ConformanceEntry("LIF", kwargs={"tau": 5.0, "init_v": "uniform(-70, -60)"}),
+    ConformanceEntry(
+        "LIF",
+        kwargs={"tau": 5.0, "init_v": "uniform(-70, -60)", "refractory": 2.0},
+        invalid=(Invalid({"refractory": -1.0}, ParameterError, "refractory"),),
+    ),
     ConformanceEntry("ELIF", kwargs={"tau": 5.0, "delta": 1.5, "theta_rh": -52.0}),
     ConformanceEntry("AELIF", kwargs={"alpha": 0.2, "beta": 1.0, "w_tau": 20.0, "omega": "uniform(0, 1)"}),
     ConformanceEntry(
@@ -103,6 +108,21 @@ CONFORMANCE: list[ConformanceEntry] = [
         kwargs={"I_tau": 5.0, "apical_provocativeness": 0.5, "distal_provocativeness": 0.3},
         host=NeuronHost(afferent=("Proximal", "Distal", "Apical"), extras=lambda: [SimpleDendriteStructure()]),
     ),
+    ConformanceEntry(
+        "SynapticConductance",
+        kwargs={"tau_e": 5.0, "tau_i": 10.0, "E_e": 0.0, "E_i": -80.0},
+        host=_PROXIMAL,
+        invalid=(
+            Invalid({"E_e": -90.0}, ParameterError, "E_e"),
+            Invalid({"tau_e": 0.5}, ParameterError, "tau_e", at="initialize"),
+        ),
+    ),
+    ConformanceEntry(
+        "SynapticCurrent",
+        kwargs={"tau_e": 5.0, "tau_i": 10.0},
+        host=_PROXIMAL,
+        invalid=(Invalid({"tau_i": 0.0}, ParameterError, "tau_i"),),
+    ),
     ConformanceEntry("AdaptiveThreshold", kwargs={"theta_plus": 0.5, "tau_theta": 50.0}),
     ConformanceEntry(
         "ActivityBaseHomeostasis",
@@ -116,6 +136,14 @@ CONFORMANCE: list[ConformanceEntry] = [
         "SpikeTrainInput",
         kwargs={"spikes": _TRAIN},
         invalid=(Invalid({"spikes": _TRAIN[:, :5]}, ParameterError, "spikes", at="initialize"),),
+    ),
+    ConformanceEntry(
+        "SpikeEventInput",
+        kwargs={"times": [0.0, 0.0, 1.0, 2.5, 3.0], "indices": [0, 5, 23, 7, 7]},
+        invalid=(
+            Invalid({"times": [0.0, 1.0], "indices": [3, 24]}, ParameterError, "indices", at="initialize"),
+            Invalid({"times": [2.0, 1.0], "indices": [3, 4]}, ParameterError, "times"),
+        ),
     ),
     # -- recorders (any host) -------------------------------------------------------------------------
     ConformanceEntry(

@@ -1,4 +1,4 @@
-"""The Brian2 peer: W1 (``ei_stdp``) or W4 (``w1_replicas``) in Brian2, one target, run once, one JSON line out.
+"""The Brian2 peer: W1 (``ei_stdp``), W4 or W5/W6 (COBA) in Brian2, one target, run once, one JSON line out.
 
 Runs in Brian2's environment (``pip install brian2 "numpy<2.4"``; see ``benchmarks/README.md``).
 Targets: ``numpy`` and ``cython`` (runtime), ``cpp_standalone`` (C++) in its fastest form for the
@@ -26,6 +26,17 @@ Same model and per-step order as conex (``benchmarks/workloads.py``):
   differs only where a pre and a post spike of one synapse fall in the same step (second order in
   the learning rates).
 
+W5/W6 (COBA, :class:`workloads.COBAParams`) is Brette et al.'s own Brian model: one group of
+``size`` neurons (the first 80% excitatory) with ``dv/dt = (v_rest - v + g_e*(E_e - v) + g_i*(E_i - v))
+/ tau (unless refractory)`` and decaying ``g_e``, ``g_i`` (Euler), ``on_pre: g_e += w_e`` (``g_i += w_i``)
+with ``connect(p=0.02)``. The schedule is ``synapses, groups, thresholds, resets``: last step's spikes
+(after their delay) raise ``g`` before the state update, as conex's input of iteration t+1 feeds its
+LIF step of t+1. conex holds ``v`` for ``n = ceil(refractory / dt)`` steps after the spike step;
+Brian2's ``refractory`` counts the spike step too, so it is given ``(n + 1) * dt``. W6's delays are
+``delay = k * dt`` with ``k`` uniform in ``COBA.delay_steps``; a delay of ``k`` steps delivers in
+step t+1+k, as in conex. Left different: conex decays ``g`` exactly (``exp(-dt/tau)``), Brian2's
+Euler by ``1 - dt/tau``; conex draws exactly 2% of the pairs, Brian2 each pair with p = 0.02.
+
 The main loop is timed by Brian2's own timer; code generation (and, for standalone, compilation)
 and synapse creation are reported separately.
 
@@ -35,6 +46,7 @@ and synapse creation are reported separately.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 import tempfile
@@ -47,10 +59,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the two below
 from harness import arguments, emit, peak_rss_mb, quiet, rates_hz
-from workloads import DT, LIF, POISSON_P, SEED, STDP, Workload
+from workloads import COBA, LIF, POISSON_P, SEED, STDP, Workload
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 SCHEDULE = ["start", "groups", "synapses", "thresholds", "resets", "end"]
+COBA_SCHEDULE = ["start", "synapses", "groups", "thresholds", "resets", "end"]
 
 # Runs the standalone binary and writes its peak RSS (KiB) to the file named by the first argument.
 RSS_WRAPPER = (
@@ -129,6 +142,59 @@ def build_network(workload: Workload) -> tuple[b2.Network, dict[str, b2.SpikeMon
     return net, monitors, synapse_s
 
 
+def build_coba(workload: Workload) -> tuple[b2.Network, dict[str, b2.SpikeMonitor], float]:
+    """W5/W6, COBA, as Brian2 objects (see the module): the network, a spike counter per population
+    and the seconds spent creating synapses."""
+    ms, mv = b2.ms, b2.mV
+    c = COBA
+    namespace = {
+        "tau": c.tau * ms,
+        "tau_e": c.tau_e * ms,
+        "tau_i": c.tau_i * ms,
+        "E_e": c.E_e * mv,
+        "E_i": c.E_i * mv,
+        "v_rest": c.v_rest * mv,
+        "v_th": c.threshold * mv,
+        "v_reset": c.v_reset * mv,
+        "w_e": c.w_e,
+        "w_i": c.w_i,
+    }
+    equations = """
+    dv/dt = (v_rest - v + g_e * (E_e - v) + g_i * (E_i - v)) / tau : volt (unless refractory)
+    dg_e/dt = -g_e / tau_e : 1
+    dg_i/dt = -g_i / tau_i : 1
+    """
+    held = math.ceil(c.refractory / c.dt - 1e-9)  # conex's steps held after the spike step
+    neurons = b2.NeuronGroup(
+        workload.size,
+        equations,
+        threshold="v >= v_th",
+        reset="v = v_reset",
+        refractory=(held + 1) * c.dt * ms,
+        method="euler",
+        namespace=namespace,
+    )
+    neurons.v = f"({c.v0_mean} + {c.v0_std} * randn()) * mV"
+    neurons.g_e = f"{c.g_e0[0]} + {c.g_e0[1]} * randn()"
+    neurons.g_i = f"{c.g_i0[0]} + {c.g_i0[1]} * randn()"
+    n_e = workload.group("exc").size
+    populations = {"exc": neurons[:n_e], "inh": neurons[n_e:]}
+    start = time.perf_counter()
+    synapses = []
+    for tag, kind in (("exc", "g_e"), ("inh", "g_i")):
+        s = b2.Synapses(populations[tag], neurons, on_pre=f"{kind} += w_{kind[-1]}", namespace=namespace)
+        s.connect(p=c.density)
+        if workload.delays:
+            low, high = c.delay_steps
+            s.delay = f"floor({low} + rand() * {high - low + 1}) * dt"
+        synapses.append(s)
+    synapse_s = time.perf_counter() - start
+    monitors = {tag: b2.SpikeMonitor(group, record=False) for tag, group in populations.items()}
+    net = b2.Network(neurons, *synapses, *monitors.values())
+    net.schedule = COBA_SCHEDULE
+    return net, monitors, synapse_s
+
+
 def openmp_threads(threads: int) -> int:
     """Brian2 standalone's ``openmp_threads`` for ``threads`` threads: its fastest form, which for one
     thread is OpenMP off (0, Brian2's default), not one OpenMP thread."""
@@ -153,16 +219,16 @@ def run(workload: Workload, target: str, threads: int) -> tuple[dict, dict]:
         b2.prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", RSS_WRAPPER, rss_file]
     else:
         b2.prefs.codegen.target = target
-    b2.defaultclock.dt = DT * b2.ms
+    b2.defaultclock.dt = workload.dt * b2.ms
     b2.seed(SEED)
-    net, monitors, synapse_s = build_network(workload)
+    net, monitors, synapse_s = (build_coba if workload.key in ("w5", "w6") else build_network)(workload)
     start = time.perf_counter()
-    net.run(workload.warmup * DT * b2.ms)
+    net.run(workload.warmup * workload.dt * b2.ms)
     warmup_wall = time.perf_counter() - start
     warmup_loop = b2.get_device()._last_run_time if not standalone else None
     for monitor in monitors.values():
         monitor.active = False
-    net.run(workload.steps * DT * b2.ms)
+    net.run(workload.steps * workload.dt * b2.ms)
     extra = {"synapse_s": None if standalone else synapse_s}
     if standalone:
         start = time.perf_counter()
@@ -191,7 +257,7 @@ def run(workload: Workload, target: str, threads: int) -> tuple[dict, dict]:
     result = {
         "seconds": seconds,
         "steps_per_s": workload.steps / seconds,
-        "warmup_rates_hz": rates_hz(counts, workload, workload.warmup, DT),
+        "warmup_rates_hz": rates_hz(counts, workload, workload.warmup, workload.dt),
     }
     return result, extra
 
@@ -204,8 +270,8 @@ def main() -> None:
         )
 
     args, workload = arguments(__doc__.splitlines()[0], options)
-    if workload.key not in ("w1", "w4"):
-        raise SystemExit(f"brian2_peer models W1 (ei_stdp) and W4 (w1_replicas) only, not {workload.key}")
+    if workload.key not in ("w1", "w4", "w5", "w6"):
+        raise SystemExit(f"brian2_peer models W1 (ei_stdp), W4 (w1_replicas) and W5/W6 (COBA) only, not {workload.key}")
     with quiet():
         result, extra = run(workload, args.target, args.threads)
     versions = {"brian2": b2.__version__, "numpy": np.__version__}

@@ -1,1 +1,1 @@
-"""Neuron behaviors: dynamics, firing, axon, dendrites, homeostasis, inputs."""
+"""Neuron behaviors: dynamics, firing, axon, dendrites, conductances, homeostasis, inputs."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 
-from conex import Behavior, Phase, gt, param
-from conex_std.neurons.vectors import neuron_vector, replica_pairs
+from conex import Behavior, Phase, ge, gt, param
+from conex_std.neurons.vectors import fill_where, neuron_vector, replica_pairs
 
 __all__ = ["LIF"]
 
@@ -25,6 +26,11 @@ class LIF(Behavior):
     ``Network.reset`` puts ``v`` and ``spikes`` back to these initial values; ``threshold`` (which
     homeostasis moves) and ``I`` (a dendrite's, or the drive a user sets) stay.
 
+    Refractory period: with ``refractory > 0`` ms a neuron that fired in iteration t has ``v`` held
+    at ``v_reset`` (no integration, hence no spike) in iterations t+1 .. t+n, ``n = ceil(refractory /
+    dt)`` (to a billionth of a step: 5 ms at dt = 0.1 ms is 50 steps), so it integrates again in
+    t+n+1; the steps still to wait are ``neurons.refractory_left`` (int). The default 0 changes nothing.
+
     Replicas: ``R``, ``threshold``, ``tau``, ``v_reset`` and ``v_rest`` may be given one value per
     replica; on the group they are then ``(R, 1)`` tensors, broadcast against the ``(R, size)`` state.
 
@@ -41,7 +47,15 @@ class LIF(Behavior):
         1.0, positional=True, check=gt(0), per_replica=True, doc="membrane resistance (input current scale)"
     )
     threshold: float = param(-55.0, positional=True, per_replica=True, unit="mV", doc="firing threshold")
-    tau: float = param(10.0, positional=True, check=gt(0), per_replica=True, unit="ms", doc="membrane time constant")
+    tau: float = param(
+        10.0,
+        positional=True,
+        check=gt(0),
+        per_replica=True,
+        time_constant=True,
+        unit="ms",
+        doc="membrane time constant",
+    )
     v_reset: float = param(-70.0, positional=True, per_replica=True, unit="mV", doc="voltage right after a spike")
     v_rest: float = param(
         -65.0, positional=True, per_replica=True, unit="mV", doc="resting voltage, reached without input"
@@ -50,6 +64,9 @@ class LIF(Behavior):
         None, unit="mV", doc="initial voltage: number, fill mode, (size,) or (R, size) tensor; default v_rest"
     )
     init_s: Any = param(None, doc="initial spikes: (size,) or (R, size) bool tensor; default none")
+    refractory: float = param(
+        0.0, check=ge(0), unit="ms", doc="absolute refractory period: v held at v_reset after a spike; 0: none"
+    )
 
     def validate(self) -> None:
         pairs = replica_pairs(self.threshold, self.v_reset)
@@ -70,12 +87,32 @@ class LIF(Behavior):
         if getattr(neurons, "I", None) is None:
             neurons.I = neurons.vector(0)
         self._initial_v, self._initial_spikes = neurons.v.clone(), neurons.spikes.clone()
+        # a billionth of a step of slack: 5 ms / 0.1 ms is 50.000000000000007 in floats, meant as 50 steps
+        self._refractory_steps = math.ceil(self.refractory / neurons.network.dt - 1e-9)
+        if self._refractory_steps:
+            neurons.refractory_left = neurons.vector(0, dtype=torch.int32)
 
     def reset(self, neurons: Any) -> None:
         neurons.v.copy_(self._initial_v)
         neurons.spikes = self._initial_spikes.clone()  # a new tensor, as Fire makes every iteration
+        if self._refractory_steps:
+            neurons.refractory_left.zero_()
 
     def forward(self, neurons: Any) -> None:
+        self.integrate(neurons)
+        if self._refractory_steps:
+            self.hold_refractory(neurons)
+
+    def hold_refractory(self, neurons: Any) -> None:
+        """Hold ``v`` at ``v_reset`` where the last spike is at most ``n`` iterations (the period's steps) back."""
+        left = neurons.refractory_left
+        left.masked_fill_(neurons.spikes, self._refractory_steps)  # the spikes of the last iteration
+        held = left > 0
+        fill_where(neurons.v, held, neurons.v_reset, neurons.network)
+        left.sub_(held.to(left.dtype))
+
+    def integrate(self, neurons: Any) -> None:
+        """One step of the membrane equation (subclasses with other dynamics override this)."""
         net = neurons.network
         step = net.dt / neurons.tau
         # v + (v_rest - v + R*I) * step, rearranged to update v in place without temporaries

@@ -13,10 +13,16 @@ import torch
 from conex import Behavior, Phase, ge, gt, param
 from conex_std.neurons.dynamics import LIF
 from conex_std.neurons.firing import Fire
-from conex_std.neurons.vectors import add_scaled, neuron_vector
+from conex_std.neurons.vectors import add_scaled, neuron_vector, replica_pairs
 from conex_std.spikes import as_numbers
 
 __all__ = ["AELIF", "ELIF", "VoltageBaseHomeostasis"]
+
+
+def _difference(a: float | torch.Tensor, b: float | torch.Tensor) -> float | torch.Tensor:
+    """``a - b`` of two parameters given as a number or one value per replica (a single value stands for all)."""
+    values = [x - y for _, x, y in replica_pairs(a, b)]
+    return values[0] if isinstance(a, float) and isinstance(b, float) else torch.tensor(values, dtype=torch.float64)
 
 
 class ELIF(LIF):
@@ -37,6 +43,15 @@ class ELIF(LIF):
         -50.0, positional=True, per_replica=True, unit="mV", doc="rheobase: where the exponential term takes over"
     )
 
+    def validate(self) -> None:
+        super().validate()
+        # v_rest - v + delta * exp((v - theta_rh) / delta) is smallest at v = theta_rh: below 0 there, or v has no rest
+        for replica, v_rest, highest in replica_pairs(self.v_rest, _difference(self.theta_rh, self.delta)):
+            if not v_rest < highest:
+                where = f" in replica {replica}" if not isinstance(self.v_rest, float) else ""
+                expected = f"a float < theta_rh - delta = {highest}{where} (above it v has no rest and runs away)"
+                raise self.bad_parameter("v_rest", v_rest, expected)
+
     def initialize(self, neurons: Any) -> None:
         super().initialize(neurons)
         neurons.delta, neurons.theta_rh = self.delta, self.theta_rh
@@ -46,7 +61,7 @@ class ELIF(LIF):
         onset = torch.exp((neurons.v - neurons.theta_rh) / neurons.delta).mul_(neurons.delta)
         return add_scaled(onset, neurons.I, neurons.R).sub_(neurons.v).add_(neurons.v_rest)
 
-    def forward(self, neurons: Any) -> None:
+    def integrate(self, neurons: Any) -> None:
         add_scaled(neurons.v, self.drive(neurons), neurons.network.dt / neurons.tau)
 
 
@@ -70,7 +85,15 @@ class AELIF(ELIF):
     beta: float = param(
         0.0, positional=True, per_replica=True, doc="spike-triggered adaptation (omega per spike, over w_tau)"
     )
-    w_tau: float = param(100.0, positional=True, check=gt(0), per_replica=True, unit="ms", doc="time constant of omega")
+    w_tau: float = param(
+        100.0,
+        positional=True,
+        check=gt(0),
+        per_replica=True,
+        time_constant=True,
+        unit="ms",
+        doc="time constant of omega",
+    )
     omega: Any = param(None, doc="initial adaptation current: number, fill mode or (size,) tensor; default 0")
 
     def initialize(self, neurons: Any) -> None:
@@ -95,11 +118,11 @@ class AELIF(ELIF):
     def drive(self, neurons: Any) -> torch.Tensor:
         return add_scaled(super().drive(neurons), neurons.omega, -neurons.R)
 
-    def forward(self, neurons: Any) -> None:
+    def integrate(self, neurons: Any) -> None:
         if self._adapts and self._fired:
             self.adapt(neurons)
         self._fired = self._adapts
-        super().forward(neurons)
+        super().integrate(neurons)
 
 
 class VoltageBaseHomeostasis(Behavior):

@@ -6,10 +6,10 @@ from typing import Any
 
 import torch
 
-from conex import Behavior, Phase, ge, param
+from conex import Behavior, Phase, ge, one_of, param
 from conex_std.neurons.vectors import neuron_vector
 
-__all__ = ["PoissonInput", "SpikeTrainInput"]
+__all__ = ["PoissonInput", "SpikeEventInput", "SpikeTrainInput"]
 
 
 class SpikeTrainInput(Behavior):
@@ -37,7 +37,13 @@ class SpikeTrainInput(Behavior):
     def initialize(self, neurons: Any) -> None:
         net = neurons.network
         row = (*net.replica_shape, neurons.size)
-        train = torch.as_tensor(self.spikes)
+        try:
+            train = torch.as_tensor(self.spikes)
+        except (TypeError, ValueError, RuntimeError):
+            expected = "a (T, size) tensor of spikes (bool or 0/1)"
+            got = type(self.spikes).__name__
+            raise self.bad_parameter("spikes", got, expected, host=neurons, wrong_type=True) from None
+        self.check_tensor("spikes", train, host=neurons, spikes=True)
         shared = train.dim() == 2 and train.shape[1] == neurons.size
         if shared and net.replicas > 1:
             train = train.unsqueeze(1).expand(-1, *row)  # one train replayed in every replica
@@ -60,6 +66,110 @@ class SpikeTrainInput(Behavior):
         if self.loop:
             row %= self._train.shape[0]
         neurons.spikes = self._train[row] if row < self._train.shape[0] else self._silent
+
+
+class SpikeEventInput(Behavior):
+    """Replays a list of spike events ``(time, neuron)``, streamed: no dense ``(T, size)`` train is made.
+
+    Event ``k`` is neuron ``indices[k]`` spiking at ``times[k]``: in ms (``unit="ms"``, the default),
+    rounded to the nearest step, or in steps (``unit="steps"``). Time 0 is the first iteration after
+    the initialize (or the last ``Network.reset``), so an event at step ``n`` (time ``n * dt``) makes
+    the neuron spike in the ``(n + 1)``-th iteration, exactly as row ``n`` of a
+    :class:`SpikeTrainInput` train. Times must be sorted (non-decreasing); a cursor walks the events,
+    so each iteration touches only its own events. After the last event the group is silent.
+
+    With ``R > 1`` replicas every replica receives all events, unless ``replicas`` gives each event's
+    replica (``0 .. R - 1``). Memory: the events (two ``int64`` per event), never ``T * size``.
+
+    Args:
+        times: spike times, a 1-D tensor, array or list (ms or steps, see ``unit``), sorted.
+        indices: the neuron of each event (``0 .. size - 1``, flat in the group's depth-major order).
+        replicas: the replica of each event; None: every replica.
+        unit: ``"ms"`` or ``"steps"``.
+    """
+
+    priority = Phase.INPUT
+    category = "neuron"
+    provides = ("spikes",)
+    supports_replicas = True
+
+    times: Any = param(positional=True, doc="1-D spike times, sorted (ms or steps, see unit)")
+    indices: Any = param(positional=True, doc="1-D neuron index of each event, 0 .. size - 1")
+    replicas: Any = param(None, doc="1-D replica of each event, 0 .. R - 1; None: every replica gets every event")
+    unit: str = param("ms", check=one_of("ms", "steps"), doc="unit of times: 'ms' (rounded to steps) or 'steps'")
+
+    def validate(self) -> None:
+        self._times = self._column("times", self.times, torch.float64)
+        self._indices = self._column("indices", self.indices, torch.int64)
+        self._replicas = None if self.replicas is None else self._column("replicas", self.replicas, torch.int64)
+        for name, column in (("indices", self._indices), ("replicas", self._replicas)):
+            if column is not None and len(column) != len(self._times):
+                raise self.bad_parameter(name, f"{len(column)} values", f"one per time ({len(self._times)})")
+        if len(self._times):
+            if float(self._times.min()) < 0:
+                raise self.bad_parameter("times", float(self._times.min()), "times >= 0")
+            backwards = torch.nonzero(self._times[1:] < self._times[:-1])
+            if len(backwards):
+                k = int(backwards[0])
+                got = f"times[{k + 1}] = {float(self._times[k + 1])} after times[{k}] = {float(self._times[k])}"
+                raise self.bad_parameter("times", got, "sorted times (non-decreasing): sort the events by time")
+            if self.unit == "steps" and not bool(torch.all(self._times == torch.round(self._times))):
+                raise self.bad_parameter("times", "fractional steps", "whole numbers with unit='steps'")
+
+    def _column(self, name: str, value: Any, dtype: torch.dtype) -> torch.Tensor:
+        """``value`` as a 1-D CPU tensor of ``dtype``; integers must be whole and >= 0."""
+        try:
+            column = torch.as_tensor(value)
+        except (TypeError, ValueError, RuntimeError):
+            raise self.bad_parameter(name, type(value).__name__, "a 1-D tensor, array or list of numbers") from None
+        if column.dim() != 1 or column.dtype == torch.bool or column.is_complex():
+            raise self.bad_parameter(name, f"shape {tuple(column.shape)}", "a 1-D tensor of numbers", wrong_type=True)
+        column = column.detach().to("cpu")
+        if column.is_floating_point() and not bool(torch.isfinite(column).all()):
+            raise self.bad_parameter(name, "NaN or infinite values", "finite numbers")
+        if dtype == torch.int64:
+            if column.is_floating_point() and not bool(torch.all(column == torch.round(column))):
+                raise self.bad_parameter(name, "fractional values", "whole numbers")
+            if len(column) and int(column.min()) < 0:
+                raise self.bad_parameter(name, int(column.min()), "values >= 0")
+        return column.to(dtype)
+
+    def initialize(self, neurons: Any) -> None:
+        net = neurons.network
+        for name, column, limit in (
+            ("indices", self._indices, neurons.size),
+            ("replicas", self._replicas, net.replicas),
+        ):
+            if column is not None and len(column) and int(column.max()) >= limit:
+                what = "neurons" if name == "indices" else "replicas"
+                raise self.bad_parameter(
+                    name, int(column.max()), f"values < {limit} ({what} of the network)", host=neurons
+                )
+        steps = self._times if self.unit == "steps" else torch.round(self._times / net.dt)
+        self._steps = steps.to(torch.int64)  # on the CPU: the cursor's search never waits for a device
+        flat = self._indices if self._replicas is None else self._replicas * neurons.size + self._indices
+        self._flat = flat.to(net.device)
+        self._shape = (*net.replica_shape, neurons.size)
+        self._every_replica = self._replicas is None and net.replicas > 1
+        neurons.spikes = torch.zeros(self._shape, dtype=torch.bool, device=net.device)
+        self._start, self._cursor = net.iteration, 0
+
+    def reset(self, neurons: Any) -> None:
+        neurons.spikes = torch.zeros(self._shape, dtype=torch.bool, device=neurons.network.device)
+        self._start, self._cursor = neurons.network.iteration, 0
+
+    def forward(self, neurons: Any) -> None:
+        step = neurons.network.iteration - self._start - 1
+        begin = self._cursor
+        end = int(torch.searchsorted(self._steps, step, right=True)) if begin < len(self._steps) else begin
+        spikes = torch.zeros(self._shape, dtype=torch.bool, device=self._flat.device)
+        if end > begin:
+            events = self._flat[begin:end]
+            if self._every_replica:
+                spikes[:, events] = True
+            else:
+                spikes.view(-1)[events] = True
+        neurons.spikes, self._cursor = spikes, end
 
 
 class PoissonInput(Behavior):

@@ -22,6 +22,7 @@ import torch.nn.functional as F  # noqa: N812 - torch's own convention
 from conex import Behavior, Phase, param
 from conex_std.spikes import SilenceChecks, as_numbers
 from conex_std.synapses.topology import Conv2d, Dense, Lateral, Local2d, One2One, Sparse, Topology, bind_topology
+from conex_std.wiring import check_current_is_read
 
 __all__ = [
     "BaseDendriticInput",
@@ -58,9 +59,18 @@ class BaseDendriticInput(Behavior):
     current_coef: float = param(1.0, doc="scalar multiplying the current", per_replica=True)
 
     def initialize(self, synapse: Any) -> None:
+        check_current_is_read(self, synapse)
         self._silent = synapse.network.shared(SilenceChecks)
         self.current_type = self.sign(synapse)
+        marked = [tag for tag in synapse.tags if tag in INHIBITORY_TAGS]
+        if marked and self.current_type > 0 and getattr(self, "inhibitory", None) is None:
+            raise self.error(
+                synapse,
+                f"the synapse is tagged {marked[0]!r} but its input is excitatory: the source group's tags make "
+                f"dendritic input negative, so tag {synapse.src.label()} {marked[0]!r} (or drop the synapse's tag)",
+            )
         self._current = self.bind(synapse)
+        self._delayed = getattr(synapse, "delay_buffer", None)  # per-synapse delays (DelayInitializer)
         synapse.I = synapse.dst.vector()
 
     def sign(self, synapse: Any) -> float:
@@ -73,7 +83,10 @@ class BaseDendriticInput(Behavior):
 
     def forward(self, synapse: Any) -> None:
         pre = synapse.pre_spike
-        if self._silent(pre):  # no spike, no current
+        if self._delayed is not None:  # spikes in flight arrive whether or not anything spikes now
+            factor = synapse.network.constant(self.current_coef * self.current_type)
+            torch.mul(self._delayed.current(pre), factor, out=synapse.I)
+        elif self._silent(pre):  # no spike, no current
             synapse.I.zero_()
         else:
             factor = synapse.network.constant(self.current_coef * self.current_type)

@@ -28,6 +28,7 @@ from conex.fill import parse_fill
 from conex_std.synapses.rules import pair_stdp, symmetric_istdp
 from conex_std.synapses.terms import BOUNDS, Bound, Term, add_terms, hard_bound, no_bound, resolve_bound, soft_bound
 from conex_std.synapses.topology import Conv2d, Dense, Local2d, One2One, Sparse, Topology, bind_topology
+from conex_std.wiring import check_dopamine_source
 
 __all__ = [
     "BaseLearning",
@@ -57,6 +58,7 @@ __all__ = [
 _SPIKES_AND_TRACES = ("weights", "pre_spike", "post_spike", "pre_trace", "post_trace")
 _BOUND_EXPECTED = "one of " + ", ".join(BOUNDS) + ", None (no_bound) or a function f(w, w_min, w_max)"
 _BOUND_DOC = "soft_bound, hard_bound, no_bound (None) or f(w, w_min, w_max)"
+_BOUND_ARGUMENTS = ("w", "w_min", "w_max")
 
 
 class BaseLearning(Behavior):
@@ -82,6 +84,9 @@ class BaseLearning(Behavior):
                 f"weights shared by the {topology.replicas} replicas do not learn: "
                 "give WeightInitializer(shared=False) for weights of each replica's own",
             )
+        self._delayed = getattr(synapse, "delay_buffer", None)  # per-synapse delays (DelayInitializer)
+        if self._delayed is not None and not isinstance(self, TermLearning):
+            raise self.error(synapse, "per-synapse delays need a learning rule made of terms (a TermLearning)")
 
     def compute_dw(self, synapse: Any) -> torch.Tensor:
         """This iteration's weight change, shaped like ``synapse.topology.values``."""
@@ -112,19 +117,28 @@ class TermLearning(BaseLearning):
                 expected = f"False: only dense weights have a compiled update, these are {topology.name}"
                 raise self.bad_parameter("compiled", True, expected, host=synapse)
             topology.compile_min_weights = Dense.fused_min_weights
+            if self._delayed is not None:
+                raise self.bad_parameter("compiled", True, "False with per-synapse delays", host=synapse)
 
     def terms(self, synapse: Any) -> Sequence[Term]:
         """This iteration's change as terms."""
         raise NotImplementedError(f"{type(self).__name__} does not define terms")
 
+    def add_change(self, synapse: Any, target: torch.Tensor) -> None:
+        """``target += `` this iteration's change; per synapse as each sees the spikes, with per-synapse delays."""
+        if self._delayed is not None:
+            self._delayed.add_terms(target, self.terms)
+        else:
+            add_terms(synapse.topology, target, self.terms(synapse))
+
     def compute_dw(self, synapse: Any) -> torch.Tensor:
         """This iteration's change as a tensor shaped like ``synapse.topology.values`` (weights unchanged)."""
         change = torch.zeros_like(synapse.topology.values)
-        add_terms(synapse.topology, change, self.terms(synapse))
+        self.add_change(synapse, change)
         return change
 
     def forward(self, synapse: Any) -> None:
-        add_terms(synapse.topology, synapse.topology.values, self.terms(synapse))
+        self.add_change(synapse, synapse.topology.values)
 
 
 class BoundedLearning(TermLearning):
@@ -139,8 +153,12 @@ class BoundedLearning(TermLearning):
 
     w_min: float = param(0.0, doc="lower weight limit the bounds use")
     w_max: float = param(1.0, doc="upper weight limit the bounds use")
-    positive_bound: str | Callable[..., Any] | None = param(None, doc="bound on potentiation: " + _BOUND_DOC)
-    negative_bound: str | Callable[..., Any] | None = param(None, doc="bound on depression: " + _BOUND_DOC)
+    positive_bound: str | Callable[..., Any] | None = param(
+        None, signature=_BOUND_ARGUMENTS, doc="bound on potentiation: " + _BOUND_DOC
+    )
+    negative_bound: str | Callable[..., Any] | None = param(
+        None, signature=_BOUND_ARGUMENTS, doc="bound on depression: " + _BOUND_DOC
+    )
 
     def validate(self) -> None:
         if self.w_min >= self.w_max:
@@ -199,6 +217,12 @@ class SymmetricISTDP(TermLearning):
     time constant in ms). The window is symmetric only when PreTrace and PostTrace share ``tau``
     (``synapse.pre_trace_tau``, ``synapse.post_trace_tau``): unequal ones are an error at
     ``initialize``.
+
+    ``lr`` is the weight change per pairing with a unit trace (weight units per spike). The target
+    rate is ``rho`` for continuous traces; the add-then-decay trace of a step ``dt`` averages
+    ``rate * tau / 1000 * (1 - dt / tau)``, so the rule settles where the destination fires at
+    ``rho / (1 - dt / tau)`` (5% above ``rho`` at dt = 1 ms, tau = 20 ms). ``compensate_dt=True``
+    uses ``alpha = 2 * rho * tau / 1000 * (1 - dt / tau)`` instead, whose fixed point is ``rho``.
     """
 
     requires = _SPIKES_AND_TRACES
@@ -211,10 +235,15 @@ class SymmetricISTDP(TermLearning):
     )
     lr: float = param(1e-5, doc="learning rate", per_replica=True)
     is_inhibitory: bool = param(True, doc="the synapse is inhibitory (s = -1), else excitatory (s = +1)")
+    compensate_dt: bool = param(
+        False, doc="alpha from rho with the step's trace bias removed: the rule settles at rho itself"
+    )
 
     def validate(self) -> None:
         if self.rho is None and self.alpha is None:
             raise self.bad_parameter("rho", None, "a target rate (Hz) when alpha is not given")
+        if self.compensate_dt and self.alpha is not None:
+            raise self.bad_parameter("compensate_dt", True, "False when alpha is given (it corrects alpha from rho)")
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
@@ -227,6 +256,12 @@ class SymmetricISTDP(TermLearning):
                 f"and post_trace_tau={post_tau} (the tau_s of PreTrace and PostTrace)",
             )
         self._alpha = self.alpha if self.alpha is not None else 2.0 * self.rho * pre_tau / 1000.0
+        if self.compensate_dt:  # the mean add-then-decay trace is (1 - dt / tau) of the continuous one
+            self._alpha = self._alpha * (1.0 - synapse.network.dt / pre_tau)
+        if self._delayed is not None and isinstance(self._alpha, torch.Tensor):
+            expected = "one value for every replica with per-synapse delays"
+            name = "alpha" if self.alpha is not None else "rho"
+            raise self.bad_parameter(name, self._alpha.flatten().tolist(), expected, host=synapse)
         self._sign = -1.0 if self.is_inhibitory else 1.0
 
     def _trace_tau(self, synapse: Any, name: str, provider: str) -> float:
@@ -256,14 +291,27 @@ class RSTDP(PairSTDP):
     ``dw_stdp`` is :class:`PairSTDP`'s change, so the eligibility trace ``c`` filters pair STDP.
     ``synapse.c`` is shaped like the topology's ``values`` and filled by ``init_c_mode`` at
     ``initialize``; ``tau_c`` is in iterations (ms at ``dt = 1``), as in CoNeX.
+
+    The dopamine comes from a behavior that sets it (:class:`~conex_std.network.neuromodulators.Dopamine`
+    with a ``Payoff``): a rule attached to a network without one is an error at ``initialize``, since
+    its weights would never change. Set ``external_dopamine=True`` when your own code sets
+    ``net.dopamine_concentration`` (e.g. between ``net.simulate_iteration()`` calls of a reward loop).
     """
 
     provides = ("c",)
 
     tau_c: float = param(
-        positional=True, check=gt(0), unit="iterations", doc="time constant of the eligibility trace", per_replica=True
+        positional=True,
+        check=gt(0),
+        time_constant=True,
+        unit="iterations",
+        doc="time constant of the eligibility trace",
+        per_replica=True,
     )
     init_c_mode: str | float = param(0, doc="fill mode of c: a number, 'zeros', 'normal(mean, std)'...")
+    external_dopamine: bool = param(
+        False, doc="True: your code sets net.dopamine_concentration, no Dopamine behavior is needed"
+    )
 
     def validate(self) -> None:
         super().validate()
@@ -271,6 +319,8 @@ class RSTDP(PairSTDP):
 
     def initialize(self, synapse: Any) -> None:
         super().initialize(synapse)
+        if not self.external_dopamine and any(b is self for b in synapse.behavior.values()):
+            check_dopamine_source(self, synapse)  # a rule driven by hand, outside a network's schedule, is not
         values = synapse.topology.values
         synapse.c = synapse.tensor(tuple(values.shape), self.init_c_mode, dtype=values.dtype)
         self._initial_c = synapse.c.clone()  # what reset restores, without drawing again
@@ -282,7 +332,7 @@ class RSTDP(PairSTDP):
     def forward(self, synapse: Any) -> None:
         c, topology = synapse.c, synapse.topology
         c.mul_(self._keep)
-        add_terms(topology, c, self.terms(synapse))
+        self.add_change(synapse, c)
         dopamine = synapse.network.dopamine_concentration
         if isinstance(dopamine, torch.Tensor):
             if dopamine.dim() and topology.batch:  # one concentration per replica

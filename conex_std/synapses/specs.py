@@ -13,12 +13,13 @@ from typing import Any, ClassVar
 import torch
 
 from conex import Behavior, Phase, between, gt, param
-from conex.behavior import replica_values
+from conex.behavior import one_of
 from conex.errors import bad_parameter
 from conex.fill import FillMode, fill, parse_fill
 from conex.layouts import local2d_weight_shape, sparse_weights
 from conex_std.spikes import as_numbers
-from conex_std.synapses.topology import _safe, bind_topology
+from conex_std.synapses.delays import KINDS, DelayBuffer, delay_dtype
+from conex_std.synapses.topology import Dense, One2One, Sparse, Topology, _inferred, _safe, bind_topology
 
 __all__ = [
     "SynapseInit",
@@ -106,25 +107,51 @@ class SynapseInit(Behavior):
 
 
 class DelayInitializer(Behavior):
-    """Sets per-neuron delays (iterations) of the axon entering the synapse, or of the dendrite leaving it.
+    """Sets delays, in whole iterations (``delay * dt`` ms): per neuron (default) or per synapse.
 
     ``delays`` gives them directly; otherwise they are drawn as ``mode`` says, then
     ``delay = long(value * scale + offset)`` (truncated toward zero: ``mode="random", scale=5`` gives
-    delays 0 to 4). ``destination=False`` sets ``src_delay`` (read by :class:`PreSpikeCatcher` from the
-    source axon), ``True`` sets ``dst_delay`` (read by the destination's dendrite and by
-    :class:`PostSpikeCatcher`).
+    delays 0 to 4; ``mode="uniform(1, 21)"`` gives 1 to 20).
+
+    **Per neuron** (``per_synapse=False``): ``destination=False`` sets ``src_delay`` (read by
+    :class:`PreSpikeCatcher` from the source axon), ``True`` sets ``dst_delay`` (read by the
+    destination's dendrite and by :class:`PostSpikeCatcher`).
+
+    **Per synapse** (``per_synapse=True``, dense, sparse and one-to-one weights): one delay per
+    existing synapse, ``synapse.synapse_delay``, shaped like the weights (sparse: like their stored
+    values, in their order), added to the per-neuron ones. ``delays`` may be a tensor of the weights'
+    logical shape (``(src.size, dst.size)``, one-to-one ``(size,)``; sparse weights take the entries
+    at their stored synapses), of ``(R, ...)`` that shape with replicas, the stored values' shape, or a
+    number. Spikes travel through :class:`~conex_std.synapses.delays.DelayBuffer`, event-driven:
+
+    * ``kind="axonal"``: a pre spike reaches synapse ``ij`` ``d_ij`` iterations late; its current (with
+      the weight at arrival) enters ``I`` in iteration ``t + 1 + d_ij`` for a spike fired in ``t``, and
+      the learning rule sees that pre spike and the pre trace ``d_ij`` iterations late (Brian2's ``delay``
+      of the pre pathway);
+    * ``kind="dendritic"``: the synapse sees the pre spike at once and learns with the weight of then;
+      the current reaches the soma ``d_ij`` iterations later, and each post spike reaches the synapse
+      back ``d_ij`` iterations late, so the rule pairs with the post spike and trace of ``d_ij``
+      iterations ago (NEST's dendritic delay).
+
+    With replicas, per-synapse delays are drawn per replica (like the weights); a given tensor of the
+    plain shape is used by every replica. Per-synapse delays must be smaller than the ``max_delay`` of
+    the delayed side's :class:`~conex_std.neurons.axon.NeuronAxon` (checked at initialize), and need
+    a learning rule made of terms (every std rule) reading ``pre_spike``, ``pre_trace``, ``post_spike``
+    and ``post_trace``.
     """
 
     priority = Phase.DELAY_INIT
     category = "synapse"
     provides = ("src_delay", "dst_delay")
-    supports_replicas = True  # delays belong to the neurons: every replica has the same
+    supports_replicas = True  # per-neuron delays belong to the neurons; per-synapse ones to each replica's synapses
 
     mode: str | float | None = param(None, doc="fill mode or number for the delays (e.g. 'random', 'uniform(0, 4)', 3)")
     scale: float = param(1.0, doc="factor applied to drawn delays")
     offset: float = param(0.0, unit="iterations", doc="added to drawn delays")
-    destination: bool = param(False, doc="set dst_delay (True) instead of src_delay (False)")
-    delays: Any = param(None, doc="integer delays per neuron given directly (tensor or number)")
+    destination: bool = param(False, doc="per neuron: set dst_delay (True) instead of src_delay (False)")
+    delays: Any = param(None, doc="integer delays given directly (tensor or number), per neuron or per synapse")
+    per_synapse: bool = param(False, doc="one delay per synapse (dense, sparse, one-to-one) instead of per neuron")
+    kind: str = param("axonal", check=one_of(*KINDS), doc="per synapse: axonal (pre spike late) or dendritic")
 
     def validate(self) -> None:
         self._fill = _mode_or_given(self, "delays")
@@ -134,8 +161,16 @@ class DelayInitializer(Behavior):
             except (TypeError, ValueError, RuntimeError):
                 expected = "integers (a tensor, list or number)"
                 raise self.bad_parameter("delays", self.delays, expected, wrong_type=True) from None
+        if self.per_synapse and self.destination:
+            raise self.bad_parameter("destination", True, "False with per_synapse=True: use kind='dendritic'")
+        if not self.per_synapse and self.kind != "axonal":
+            expected = "'axonal' without per_synapse=True: per-neuron dendritic delays are destination=True"
+            raise self.bad_parameter("kind", self.kind, expected)
 
     def initialize(self, synapse: Any) -> None:
+        if self.per_synapse:
+            self._per_synapse(synapse)
+            return
         side = "dst" if self.destination else "src"
         group = getattr(synapse, side)
         net = synapse.network
@@ -146,15 +181,86 @@ class DelayInitializer(Behavior):
             if tuple(delays.shape) != (group.size,):
                 expected = f"a ({group.size},) tensor or a number"
                 raise self.bad_parameter("delays", tuple(delays.shape), expected, host=synapse)
-            if delays.dtype == torch.bool or (delays.is_floating_point() and not torch.equal(delays, delays.round())):
-                raise self.bad_parameter("delays", self.delays, "whole numbers of iterations", host=synapse)
+            self._whole(synapse, delays)
         else:
             drawn = fill(self._fill, (group.size,), device=net.device, dtype=net.def_dtype, generator=net.generator)
             delays = drawn * self.scale + self.offset
         delays = delays.to(torch.long).clone()
         if group.size and int(delays.min()) < 0:
-            raise self.bad_parameter("delays", int(delays.min()), "delays >= 0", host=synapse)
+            self._negative(synapse, int(delays.min()))
         setattr(synapse, f"{side}_delay", delays)
+
+    def reset(self, synapse: Any) -> None:
+        if self.per_synapse:
+            synapse.delay_buffer.reset()
+
+    def _negative(self, synapse: Any, smallest: int) -> None:
+        """Raise the error for a negative delay: of ``delays`` when given, else of the draw that made it."""
+        if self.delays is not None:
+            raise self.bad_parameter("delays", smallest, "delays >= 0", host=synapse)
+        expected = f"a mode, scale and offset that draw delays >= 0 (one came out {smallest})"
+        raise self.bad_parameter("mode", self.mode, expected, host=synapse)
+
+    def _whole(self, synapse: Any, delays: torch.Tensor) -> None:
+        floating = delays.is_floating_point()
+        whole = not floating or (bool(delays.isfinite().all()) and torch.equal(delays, delays.round()))
+        if delays.dtype == torch.bool or delays.is_complex() or not whole:
+            raise self.bad_parameter("delays", self.delays, "whole numbers of iterations", host=synapse)
+
+    def _per_synapse(self, synapse: Any) -> None:
+        """``synapse.synapse_delay`` (like the topology's values) and its ``synapse.delay_buffer``."""
+        weights = getattr(synapse, "weights", None)
+        if not isinstance(weights, torch.Tensor):
+            raise self.error(synapse, "per_synapse=True needs the weights: put a WeightInitializer before it (3 < 4)")
+        layout = _inferred(self, synapse, weights)
+        if layout not in (Dense, Sparse, One2One):
+            raise self.error(
+                synapse,
+                f"per_synapse=True: per-synapse delays are not supported on {layout.layout.name} weights "
+                "(only dense, sparse and one-to-one); use per-neuron delays there: DelayInitializer(per_synapse=False) "
+                "sets src_delay (axonal) or, with destination=True, dst_delay (dendritic)",
+            )
+        topology = bind_topology(self, synapse, layout)
+        if topology.shared:
+            raise self.error(synapse, "per_synapse=True needs weights of each replica's own, not shared=True ones")
+        net, values = synapse.network, topology.values
+        if self.delays is not None:
+            delays = self._given(synapse, topology)
+        else:
+            shape, generator = tuple(values.shape), net.generator
+            drawn = fill(self._fill, shape, device=net.device, dtype=net.def_dtype, generator=generator)
+            delays = drawn.mul_(self.scale).add_(self.offset)
+        delays = delays.to(torch.long)
+        if delays.numel() and int(delays.min()) < 0:
+            self._negative(synapse, int(delays.min()))
+        largest = int(delays.max()) if delays.numel() else 0
+        synapse.synapse_delay = delays.to(delay_dtype(largest)).reshape(values.shape)
+        synapse.delay_buffer = DelayBuffer(synapse, topology, synapse.synapse_delay.reshape(-1), self.kind)
+        self.delay_state = synapse.delay_buffer.state  # the same dict: checkpoints save and restore it
+
+    def _given(self, synapse: Any, topology: Topology) -> torch.Tensor:
+        """Given per-synapse delays, laid out like the topology's values."""
+        net, values = synapse.network, topology.values
+        delays = torch.as_tensor(self.delays, device=net.device)
+        self._whole(synapse, delays)
+        logical = (synapse.src.size,) if isinstance(topology, One2One) else (synapse.src.size, synapse.dst.size)
+        shape = tuple(delays.shape)
+        if delays.dim() == 0:
+            return delays.expand(values.shape)
+        if isinstance(topology, Sparse):
+            if shape == tuple(values.shape):
+                return delays  # the stored values' order
+            if shape in (logical, (*net.replica_shape, *logical)):
+                index = synapse.weights.indices()  # (replica,) row, column of each stored synapse
+                return delays[tuple(index[-delays.dim() :])]
+        elif shape == tuple(values.shape):
+            return delays
+        elif shape == logical:
+            return delays.expand(values.shape)  # the same delays in every replica
+        replicas = f" or {(*net.replica_shape, *logical)}" if net.replicas > 1 else ""
+        stored = f" or the stored values' {tuple(values.shape)}" if isinstance(topology, Sparse) else ""
+        expected = f"a number or a tensor of the weights' shape {logical}{replicas}{stored}"
+        raise self.bad_parameter("delays", shape, expected, host=synapse)
 
 
 class WeightInitializer(Behavior):
@@ -188,7 +294,9 @@ class WeightInitializer(Behavior):
     mode: str | float | None = param(None, doc="fill mode or number (e.g. 'random', 'normal(0.5, 0.1)', 0.2)")
     scale: float = param(1.0, doc="factor applied to drawn weights")
     offset: float = param(0.0, doc="added to drawn weights (existing synapses only)")
-    function: Any = param(None, doc="callable applied to the drawn weight tensor, before scale and offset")
+    function: Any = param(
+        None, signature=("w",), doc="callable applied to the drawn weight tensor, before scale and offset"
+    )
     density: float = param(1.0, check=between(0, 1, low_open=True), doc="fraction of synapses that exist")
     true_sparsity: bool = param(True, doc="with density < 1, store a sparse tensor (else dense with zeros)")
     weight_shape: Any = param(None, doc="shape of the weight tensor, e.g. (out_c, in_c, kh, kw) for Conv2d")
@@ -205,6 +313,8 @@ class WeightInitializer(Behavior):
             raise self.bad_parameter("function", self.function, "a callable or None", wrong_type=True)
         if self.weights is not None and not isinstance(self.weights, torch.Tensor):
             raise self.bad_parameter("weights", self.weights, "a torch.Tensor or None", wrong_type=True)
+        if self.weights is not None:
+            self.check_tensor("weights", self.weights)
         self.weight_shape = _shape(owner, "weight_shape", self.weight_shape)
         self.kernel_shape = _shape(owner, "kernel_shape", self.kernel_shape)
         if self.kernel_shape is not None:
@@ -227,6 +337,9 @@ class WeightInitializer(Behavior):
         synapse.shared_weights = self.shared and net.replicas > 1
         replicas = () if self.shared else net.replica_shape
         synapse.weights = self._given(synapse, replicas) if self.weights is not None else self._drawn(synapse, replicas)
+        # what the network's dtype made of them: given ones beyond its range, or mode * scale + offset overflowing
+        cause = "weights" if self.weights is not None else "function" if self.function is not None else "scale"
+        self.check_tensor(cause, synapse.weights, host=synapse)
 
     def _given(self, synapse: Any, replicas: tuple[int, ...]) -> torch.Tensor:
         net = synapse.network
@@ -430,16 +543,33 @@ class _SpikeCatcher(Behavior):
         name = f"{self.side}_delay"
         max_delay = getattr(axon, "max_delay", None)
         limit = max_delay if isinstance(max_delay, int) else torch.iinfo(torch.long).max
-        check_delays(self, synapse, name, group.size, limit, f"NeuronAxon.max_delay of {group.label()}")
+        per_neuron = check_delays(self, synapse, name, group.size, limit, f"NeuronAxon.max_delay of {group.label()}")
         # the bound method, not the axon: a behavior held as an attribute would become a submodule of this one
         self._group, self._get_spike, self._delay_name = group, axon.get_spike, name
+        self._delays = _delayed_side(synapse, self.target)
+        if self._delays is not None:
+            largest = int(synapse.synapse_delay.max()) + (int(per_neuron.max()) if group.size else 0)
+            if largest >= limit:
+                raise self.error(
+                    synapse,
+                    f"DelayInitializer: per-synapse {self._delays.kind} delay (plus {name}) {largest} does not fit "
+                    f"NeuronAxon.max_delay of {group.label()} = {limit}: delays must be < {limit}",
+                )
         self.forward(synapse)
 
     def forward(self, synapse: Any) -> None:
         setattr(synapse, self.target, self._get_spike(self._group, getattr(synapse, self._delay_name)))
+        if self._delays is not None:  # per-synapse delays on this side: the spikes start travelling
+            self._delays.catch(getattr(synapse, self.target))
 
     def reset(self, synapse: Any) -> None:
         self.forward(synapse)  # the axon's history is reset before: this catches its silence
+
+
+def _delayed_side(synapse: Any, vector: str) -> DelayBuffer | None:
+    """The synapse's :class:`DelayBuffer` when its per-synapse delays delay ``vector``'s side (``pre_spike``...)."""
+    buffer = getattr(synapse, "delay_buffer", None)
+    return buffer if buffer is not None and vector.startswith(buffer.side) else None
 
 
 class PreSpikeCatcher(_SpikeCatcher):
@@ -480,21 +610,25 @@ class _Trace(Behavior):
     side: ClassVar[str]
     group: ClassVar[str]
 
-    tau_s: float = param(positional=True, check=gt(0), unit="ms", doc="time constant of the trace", per_replica=True)
+    tau_s: float = param(
+        positional=True, check=gt(0), time_constant=True, unit="ms", doc="time constant of the trace", per_replica=True
+    )
     spike_scale: float = param(1.0, doc="increment of the trace per spike")
 
     def initialize(self, synapse: Any) -> None:
-        dt = synapse.network.dt
-        if min(replica_values(self.tau_s)) < dt:
-            raise self.bad_parameter("tau_s", self.tau_s, f">= dt = {dt} ms (a shorter one oscillates)", host=synapse)
         setattr(synapse, f"{self.side}_trace", getattr(synapse, self.group).vector())
         setattr(synapse, f"{self.side}_trace_tau", self.tau_s)
         self._trace_name, self._spike_name = f"{self.side}_trace", f"{self.side}_spike"
+        self._delays = _delayed_side(synapse, self._trace_name)
+        if self._delays is not None:
+            self._delays.keep_trace(getattr(synapse, self._trace_name))
 
     def forward(self, synapse: Any) -> None:
         trace = getattr(synapse, self._trace_name)
         decay = synapse.network.constant(1.0 - synapse.network.dt / self.tau_s)
         trace.add_(as_numbers(getattr(synapse, self._spike_name)), alpha=self.spike_scale).mul_(decay)
+        if self._delays is not None:  # per-synapse delays on this side: what each synapse sees comes from it
+            self._delays.record(trace)
 
     def reset(self, synapse: Any) -> None:
         getattr(synapse, self._trace_name).zero_()

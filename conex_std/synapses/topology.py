@@ -116,6 +116,15 @@ class Topology:
         (None stays None) arranged to broadcast against them (see :class:`~.terms.Visit`)."""
         raise NotImplementedError(f"{type(self).__name__} has no event-driven path")
 
+    def synapses_of(self, side: Side, index: torch.Tensor) -> torch.Tensor:
+        """Flat indices into ``values`` (over replicas) of every synapse of the neurons ``index`` (flat
+        ``r * size + i``) of ``side``: the layouts whose synapses are entries (per-synapse delays)."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-synapse entries")
+
+    def endpoint(self, side: Side, synapses: torch.Tensor) -> torch.Tensor:
+        """The ``side`` neuron (flat ``r * size + i``) of each synapse of flat indices ``synapses``."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-synapse entries")
+
     def incoming_sum(self) -> torch.Tensor:
         """Summed incoming weight of each destination neuron, shape ``(D,)``."""
         raise NotImplementedError
@@ -264,6 +273,21 @@ class Dense(Topology):
             pre,
             post,
         )
+
+    def synapses_of(self, side: Side, index: torch.Tensor) -> torch.Tensor:
+        sources, destinations = self.synapse.src.size, self.synapse.dst.size
+        if side == "pre":  # row r * S + i holds (r * S + i) * D + j
+            every = torch.arange(destinations, device=index.device)
+            return (index.unsqueeze(1) * destinations + every).reshape(-1)
+        every = torch.arange(sources, device=index.device) * destinations  # column r * D + j
+        start = (index // destinations) * (sources * destinations) + index % destinations
+        return (start.unsqueeze(1) + every).reshape(-1)
+
+    def endpoint(self, side: Side, synapses: torch.Tensor) -> torch.Tensor:
+        destinations = self.synapse.dst.size
+        if side == "pre":
+            return synapses // destinations
+        return synapses // (self.synapse.src.size * destinations) * destinations + synapses % destinations
 
     def blocks(
         self, target: torch.Tensor, terms: Sequence[Term]
@@ -419,6 +443,15 @@ class Sparse(Topology):
         post = None if post is None else post.reshape(-1).index_select(0, self.cols.index_select(0, synapses))
         return Visit(lambda w: w.index_select(0, synapses), lambda t, d: t.index_add_(0, synapses, d), pre, post)
 
+    def synapses_of(self, side: Side, index: torch.Tensor) -> torch.Tensor:
+        self._fresh()
+        if side == "pre":
+            return _segments(self._row_start, index)
+        return self._by_column.index_select(0, _segments(self._column_start, index))
+
+    def endpoint(self, side: Side, synapses: torch.Tensor) -> torch.Tensor:
+        return (self.rows if side == "pre" else self.cols).index_select(0, synapses)
+
     def incoming_sum(self) -> torch.Tensor:
         return self._incoming().view(*self.batch, -1)
 
@@ -470,6 +503,12 @@ class One2One(Topology):
         if into is None:
             return a * b if alpha == 1.0 else (a * b).mul_(alpha)
         return into.addcmul_(a, b, value=alpha)
+
+    def synapses_of(self, side: Side, index: torch.Tensor) -> torch.Tensor:
+        return index  # synapse r * S + i joins source and destination i of replica r
+
+    def endpoint(self, side: Side, synapses: torch.Tensor) -> torch.Tensor:
+        return synapses
 
     def incoming_sum(self) -> torch.Tensor:
         return self.synapse.weights
