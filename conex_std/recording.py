@@ -8,20 +8,26 @@ one recorder spans all trials (``recorder.clear()`` forgets it).
 With ``R > 1`` replicas the recorded variables carry their replica axis: a :class:`Recorder`
 sample of ``v`` is ``(R, size)``, so ``data("v")`` is ``(n, R, size)``, and an
 :class:`EventRecorder` event names its replica, ``[iteration, replica, index]``.
+
+:func:`to_neo` turns an :class:`EventRecorder`'s spikes into ``neo.SpikeTrain`` objects (one per
+neuron, times in ms) for Neo-based analysis tools such as Elephant (``pip install 'conex-snn[neo]'``).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from conex import Behavior, Phase, ge, param
-from conex.errors import bad_parameter
+from conex.errors import ConexError, bad_parameter
 
-__all__ = ["EventRecorder", "Recorder", "RingBuffer"]
+if TYPE_CHECKING:
+    import neo
+
+__all__ = ["EventRecorder", "Recorder", "RingBuffer", "events_to_neo", "to_neo", "to_neo_segment"]
 
 _SCALAR_DTYPES = {bool: torch.bool, int: torch.int64}  # other numbers: the network's float dtype
 
@@ -194,6 +200,10 @@ class EventRecorder(_Recording):
     def initialize(self, host: Any) -> None:
         net = host.network
         self._rings = {}
+        self._sizes: dict[str, int] = {}
+        self._host, self._dt, self._replicas = host, float(net.dt), net.replicas
+        self._first: int | None = None  # the first and last iteration recorded: the recording window
+        self._last: int | None = None
         for name in self._names:
             value = self._read(host, name)
             if not isinstance(value, torch.Tensor):
@@ -207,10 +217,14 @@ class EventRecorder(_Recording):
                     f"axis of the {net.replicas} replicas",
                 )
             self._rings[name] = RingBuffer(self.max_events, (2 if net.replicas == 1 else 3,), torch.int64, net.device)
+            self._sizes[name] = value[0].numel() if net.replicas > 1 else value.numel()
 
     def forward(self, host: Any) -> None:
         net = host.network
         iteration = net.iteration
+        if self._first is None:
+            self._first = iteration
+        self._last = iteration
         for name, ring in self._rings.items():
             value = self._read(host, name)
             if net.replicas == 1:
@@ -220,3 +234,141 @@ class EventRecorder(_Recording):
                 found = torch.nonzero(value.reshape(net.replicas, -1))  # [replica, index] rows
                 events = torch.cat((torch.full_like(found[:, :1], iteration), found), dim=1)
             ring.extend(events)
+
+    def clear(self) -> None:
+        super().clear()
+        self._first = self._last = None
+
+    def window(self, name: str = "spikes") -> tuple[int, int] | None:
+        """The iterations ``(first, last)`` whose events of ``name`` are all kept, or None before any step.
+
+        That is every recorded iteration until the buffer overflows; after that, the iterations after
+        the one of the oldest kept event (whose events may be cut), up to the last recorded one.
+        """
+        if name not in self._rings:
+            raise KeyError(f"EventRecorder records {', '.join(self._names)}, not {name!r}")
+        if self._first is None or self._last is None:
+            return None
+        ring = self._rings[name]
+        if ring.written <= ring.capacity:
+            return self._first, self._last
+        oldest = int(ring.storage[ring.written % ring.capacity, 0])
+        return min(oldest + 1, self._last), self._last
+
+
+def _neo() -> Any:
+    try:
+        import neo
+        import quantities
+    except ImportError as exc:
+        raise ImportError("exporting spikes to Neo needs neo: pip install 'conex-snn[neo]'") from exc
+    return neo, quantities
+
+
+def events_to_neo(
+    events: torch.Tensor,
+    size: int,
+    dt: float,
+    first: int,
+    last: int,
+    *,
+    replicas: int | None = None,
+    replica: int | None = None,
+    **annotations: Any,
+) -> list[neo.SpikeTrain]:
+    """Spike events as one ``neo.SpikeTrain`` per neuron, times in ms.
+
+    Args:
+        events: ``(n, 2)`` ``[iteration, index]`` or ``(n, 3)`` ``[iteration, replica, index]`` rows,
+            as an :class:`EventRecorder` or ``conex run``'s ``spikes.pt`` hold them.
+        size: neurons per replica (a train for each, spiking or not).
+        dt: the time step in ms; a spike of iteration ``k`` is at ``k * dt`` ms.
+        first, last: the iterations the events cover. Iteration ``k`` spans ``((k - 1) * dt, k * dt]``,
+            so every train has ``t_start = (first - 1) * dt`` and ``t_stop = last * dt``; events outside
+            are left out.
+        replicas: with ``(n, 3)`` rows, how many replicas there are (default: up to the last that spiked).
+        replica: with ``(n, 3)`` rows, only this replica's trains (default: every replica's, replica by replica).
+        annotations: added to every train (e.g. ``group="exc"``).
+
+    Each train is annotated with ``index`` (the neuron's flat index), ``replica`` (with ``(n, 3)``
+    rows) and ``annotations``; its ``sampling_rate`` is ``1 / dt``.
+    """
+    neo, pq = _neo()
+    rows = events.detach().cpu().long()
+    if rows.dim() != 2 or rows.shape[1] not in (2, 3):
+        raise ConexError(f"events_to_neo: expected (n, 2) or (n, 3) event rows, got shape {tuple(rows.shape)}")
+    rows = rows[(rows[:, 0] >= first) & (rows[:, 0] <= last)]
+    if rows.shape[1] == 2:
+        blocks: list[tuple[int | None, torch.Tensor]] = [(None, rows)]
+    else:
+        if replicas is None:
+            replicas = int(rows[:, 1].max()) + 1 if rows.numel() else 1
+        chosen = range(replicas) if replica is None else [replica]
+        blocks = [(r, rows[rows[:, 1] == r][:, [0, 2]]) for r in chosen]
+    t_start, t_stop = (first - 1) * dt * pq.ms, last * dt * pq.ms
+    trains = []
+    for r, block in blocks:
+        order = torch.argsort(block[:, 1] * (last + 1) + block[:, 0])  # by neuron, then time
+        block = block[order]
+        counts = torch.bincount(block[:, 1], minlength=size).tolist()
+        for index, times in enumerate(torch.split(block[:, 0].double() * dt, counts)):
+            where = {"index": index} if r is None else {"index": index, "replica": r}
+            train = neo.SpikeTrain(
+                times.numpy(), units="ms", t_start=t_start, t_stop=t_stop, sampling_rate=1.0 / (dt * pq.ms)
+            )
+            train.annotate(**where, **annotations)
+            trains.append(train)
+    return trains
+
+
+def _event_recorder(source: Any, variable: str) -> EventRecorder:
+    """``source`` if it is an EventRecorder, else the one among its behaviors that records ``variable``."""
+    if isinstance(source, EventRecorder):
+        return source
+    found = [
+        b for b in getattr(source, "behavior", {}).values() if isinstance(b, EventRecorder) and variable in b._names
+    ]
+    if len(found) != 1:
+        what = "no EventRecorder" if not found else f"{len(found)} EventRecorders"
+        raise ConexError(f"to_neo: {source!r} has {what} recording {variable!r}; pass the recorder itself")
+    return found[0]
+
+
+def to_neo(source: Any, variable: str = "spikes", *, replica: int | None = None) -> list[neo.SpikeTrain]:
+    """The spikes an :class:`EventRecorder` kept, as one ``neo.SpikeTrain`` per neuron (and replica).
+
+    ``source`` is the recorder or the object it is attached to (a neuron group with one
+    ``EventRecorder`` of ``variable``). Times are ``iteration * dt`` in ms, ``t_start``/``t_stop``
+    the recording window (:meth:`EventRecorder.window`), and each train is annotated with ``group``
+    (the host's tag), ``variable``, ``index`` and, with ``R > 1`` replicas, ``replica``
+    (:func:`events_to_neo`). With replicas, ``replica`` picks one; by default every replica's trains
+    come, replica by replica.
+    """
+    recorder = _event_recorder(source, variable)
+    events = recorder.data(variable)
+    window = recorder.window(variable)
+    if window is None:
+        raise ConexError(f"to_neo: the EventRecorder of {recorder._host.label()} has recorded no step yet")
+    if recorder._replicas == 1 and replica not in (None, 0):
+        raise ConexError(f"to_neo: replica: expected None or 0 in a network of one replica, got {replica!r}")
+    if replica is not None and not 0 <= replica < recorder._replicas:
+        raise ConexError(f"to_neo: replica: expected 0 to {recorder._replicas - 1}, got {replica!r}")
+    return events_to_neo(
+        events,
+        recorder._sizes[variable],
+        recorder._dt,
+        *window,
+        replicas=recorder._replicas if recorder._replicas > 1 else None,
+        replica=replica if recorder._replicas > 1 else None,
+        group=getattr(recorder._host, "tag", None) or recorder._host.label(),
+        variable=variable,
+    )
+
+
+def to_neo_segment(source: Any, variable: str = "spikes", *, replica: int | None = None) -> neo.Segment:
+    """:func:`to_neo`'s trains in one ``neo.Segment`` (named after the recorded group)."""
+    neo, _ = _neo()
+    trains = to_neo(source, variable, replica=replica)
+    segment = neo.Segment(name=str(trains[0].annotations["group"]) if trains else None)
+    segment.spiketrains.extend(trains)
+    return segment

@@ -30,8 +30,11 @@ def __getattr__(name: str) -> Any:
     return compat_name(name)
 
 
+DISTRIBUTION = "conex-snn"
+"""The name conex is installed under (``pip install conex-snn``); the import name is ``conex``."""
+
 try:
-    __version__ = version("conex")
+    __version__ = version(DISTRIBUTION)
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 

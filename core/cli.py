@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import inspect
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 import conex
-from conex.errors import AmbiguousBehaviorError, ConexError, UnknownBehaviorError
-from conex.registry import Registry, get_registry
-from conex.table import format_table
+from conex.errors import AmbiguousBehaviorError, ConexError, ParameterTypeError, UnknownBehaviorError
+from conex.registry import BehaviorEntry, Registry, get_registry
+from conex.table import format_table, plain_inline, plain_text
 
 __all__ = ["main"]
 
 
 def _warn_broken(registry: Registry) -> None:
+    """One warning line on stderr for each plugin that failed to load or had contributions refused."""
     for plugin in registry.plugins:
-        if plugin.status == "error":
+        if plugin.status in ("error", "partial"):
             click.echo(f"warning: plugin {plugin.name!r}: {plugin.error}", err=True)
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """A command's boundary: a user's mistake becomes click's one-line ``Error: ...`` (exit 1), never a traceback.
+
+    Only conex's errors for bad input (:class:`ConexError` with its ParameterError, ConfigError and
+    CheckpointError; ParameterTypeError) and file errors (OSError) are caught: anything else is a
+    bug in conex or a plugin and keeps its traceback. Click's usage errors pass through (exit 2).
+    """
+    try:
+        yield
+    except (ConexError, ParameterTypeError) as exc:
+        raise click.ClickException(_one_line(str(exc))) from None
+    except OSError as exc:
+        place = f"{exc.filename}: " if exc.filename else ""
+        raise click.ClickException(_one_line(f"{place}{exc.strerror or exc}")) from None
+
+
+def _one_line(message: str) -> str:
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def _dump(data: Any) -> None:
@@ -33,35 +59,85 @@ def main() -> None:
     """conex: spiking networks with synaptic plasticity, built on PyTorch and plugins."""
 
 
+def _width() -> int:
+    """The terminal's width in characters (``COLUMNS`` when set; 80 when the output is not a terminal)."""
+    return shutil.get_terminal_size().columns
+
+
+def _known_plugin(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--plugin``: an installed plugin's name (any case), else a usage error (exit 2) listing the installed ones."""
+    if value is None:
+        return None
+    registry = get_registry()
+    known = sorted({p.name for p in registry.plugins} | {e.plugin for e in registry})
+    folded = {name.casefold(): name for name in known}
+    if value.casefold() in folded:
+        return folded[value.casefold()]
+    hint = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+    guess = f"; did you mean {folded[hint[0]]}?" if hint else ""
+    raise click.BadParameter(f"no plugin named {value!r}{guess} (installed plugins: {', '.join(known)})", ctx, param)
+
+
 @main.command("list-behaviors")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, sorted by name.")
-@click.option("--plugin", help="Only behaviors of this plugin.")
-@click.option("--category", type=click.Choice(["synapse", "neuron", "network", "any"]), help="Only this category.")
+@click.option(
+    "--plugin", metavar="PLUGIN", callback=_known_plugin, help="Only behaviors of this plugin (see conex plugins)."
+)
+@click.option(
+    "--category",
+    type=click.Choice(["synapse", "neuron", "network", "any"], case_sensitive=False),
+    help="Only this category.",
+)
 def list_behaviors(as_json: bool, plugin: str | None, category: str | None) -> None:
-    """List every registered behavior with its plugin, category and default priority."""
+    """List every registered behavior with its plugin, category and default priority.
+
+    The table fits the terminal's width (set COLUMNS to change it); --json gives the full records.
+    """
     registry = get_registry()
     _warn_broken(registry)
     entries = [
         e for e in registry if (plugin is None or e.plugin == plugin) and (category is None or e.category == category)
     ]
-    duplicates = registry.duplicates
     if as_json:
         _dump([e.as_dict() for e in entries])
         return
+    # an entry the plain name does not resolve to (another plugin's, or all of an ambiguous name's) shows qualified
     rows = [
-        (e.qualified_name if e.name in duplicates else e.name, e.plugin, e.category, e.priority, e.doc) for e in entries
+        (
+            e.name if registry.plain(e.name) is e else e.qualified_name,
+            e.plugin,
+            e.category,
+            e.priority,
+            plain_inline(e.doc),
+        )
+        for e in entries
     ]
-    click.echo(format_table(("behavior", "plugin", "category", "priority", "description"), rows))
+    click.echo(format_table(("behavior", "plugin", "category", "priority", "description"), rows, _width()))
+
+
+def _lookup(registry: Registry, name: str) -> BehaviorEntry:
+    """The entry for ``name``; a name that matches one behavior's only up to case (``simplestdp``) is that behavior."""
+    try:
+        return registry.entry(name)
+    except UnknownBehaviorError:
+        names = {*registry.names(), *(e.qualified_name for e in registry)}
+        same = [n for n in names if n.casefold() == name.casefold()]
+        if len(same) != 1:
+            raise
+        return registry.entry(same[0])
 
 
 @main.command()
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def describe(name: str, as_json: bool) -> None:
-    """Show a behavior's parameters: name, type, default, unit and meaning."""
+    """Show a behavior's parameters: name, type, default, unit and meaning.
+
+    NAME is a behavior's name (any case) or plugin:Name; a name not found gets close matches.
+    """
     registry = get_registry()
     try:
-        entry = registry.entry(name)
+        entry = _lookup(registry, name)
     except (UnknownBehaviorError, AmbiguousBehaviorError) as exc:
         click.echo(f"Error: {exc.args[0]}", err=True)
         raise click.exceptions.Exit(2) from None
@@ -73,36 +149,44 @@ def describe(name: str, as_json: bool) -> None:
     replicas = "yes" if entry.cls.supports_replicas else "no"
     click.echo(f"category: {entry.category}   default priority: {priority}   replicas: {replicas}")
     click.echo(f"class: {entry.cls.__module__}.{entry.cls.__qualname__}")
+    width = _width()
     doc = inspect.cleandoc(entry.cls.__doc__ or "")
     if doc:
-        click.echo("\n" + doc)
+        click.echo("\n" + plain_text(doc, width))
     rows = [
         (
             p.name,
             p.type,
             "(required)" if p.required else repr(p.default),
             p.unit or "",
-            "; ".join(
-                filter(
-                    None,
-                    [
-                        p.doc,
-                        f"must be {p.expected}" if p.expected else "",
-                        "one value per replica allowed" if p.per_replica else "",
-                    ],
+            plain_inline(
+                "; ".join(
+                    filter(
+                        None,
+                        [
+                            p.doc,
+                            f"must be {p.expected}" if p.expected else "",
+                            "one value per replica allowed" if p.per_replica else "",
+                        ],
+                    )
                 )
             ),
         )
         for p in entry.parameters
     ]
     click.echo("")
-    click.echo(format_table(("parameter", "type", "default", "unit", "meaning"), rows) if rows else "no parameters")
+    header = ("parameter", "type", "default", "unit", "meaning")
+    click.echo(format_table(header, rows, width) if rows else "no parameters")
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins(as_json: bool) -> None:
-    """List the installed plugins, their versions and whether they loaded."""
+    """List the installed plugins, their versions and whether they loaded.
+
+    Status ``ok``, ``partial`` (some behaviors or demos refused), ``error`` (nothing loaded) or
+    ``disabled``; the problem column says why, and which std names a plugin shadows.
+    """
     registry = get_registry()
     if as_json:
         _dump([p.as_dict() for p in registry.plugins])
@@ -123,7 +207,10 @@ class _DemoGroup(click.Group):
 
 @main.group(cls=_DemoGroup)
 def demo() -> None:
-    """Run a demo contributed by an installed plugin (e.g. ``conex demo digits``)."""
+    """Run a demo from an installed plugin.
+
+    conex demo lists the demos (std's: digits); conex demo NAME --help shows a demo's options.
+    """
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -157,7 +244,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 @main.command()
 @click.argument("network", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--steps", type=click.IntRange(min=0), help="Iterations to run (with --resume: further iterations).")
+@click.option(
+    "--steps",
+    type=click.IntRange(min=0),
+    help="Iterations to run (with --resume: further iterations [default: up to the number the run was started with]).",
+)
 @click.option("--device", help="Torch device, e.g. cpu or cuda (overrides the file).")
 @click.option("--seed", type=int, help="Seed (overrides the file).")
 @click.option(
@@ -199,11 +290,19 @@ def run(
 
     if (network is None) == (resume is None):
         raise click.UsageError("give either NETWORK or --resume DIR")
+    if resume is not None:
+        given = (("--seed", seed), ("--replicas", replicas), ("--out", out))
+        fixed = [name for name, value in given if value is not None]
+        if fixed or overwrite:
+            raise click.UsageError(
+                f"{(fixed or ['--overwrite'])[0]} does not apply to --resume: a resumed run keeps its seed, "
+                "replicas and folder"
+            )
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
-    try:
+    with _user_errors():
         if resume is not None:
             job = resume_run(resume, steps=steps, device=device)
         else:
@@ -227,8 +326,6 @@ def run(
             )
             raise click.exceptions.Exit(130) from None
         job.save_results(plots=plots)
-    except ConexError as exc:
-        raise click.ClickException(str(exc)) from None
     _print_summary(job.summary())
     click.echo(f"\nresults in {job.out}")
 
@@ -287,10 +384,10 @@ def sweep(
     import importlib.util
 
     if importlib.util.find_spec("ray") is None:
-        raise click.ClickException('conex sweep needs Ray Tune: pip install "conex[sweep]"')
+        raise click.ClickException('conex sweep needs Ray Tune: pip install "conex-snn[sweep]"')
     from conex.sweep.results import reopen_folder, start_folder
 
-    try:
+    with _user_errors():
         if resume:
             if out is None and sweep_file is None:
                 raise click.UsageError("give the sweep folder: conex sweep --resume DIR")
@@ -318,6 +415,4 @@ def sweep(
             plots=plots,
             echo=click.echo,
         )
-    except ConexError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"\nresults in {written[0]}")

@@ -34,7 +34,7 @@ version = "0.1.0"
 description = "$camel: behaviors for conex"
 readme = "README.md"
 requires-python = ">=3.10"
-dependencies = ["conex>=$conex_version"]
+dependencies = ["$distribution>=$conex_version"]
 
 [project.optional-dependencies]
 test = ["pytest>=8", "numpy>=1.24"]
@@ -56,7 +56,7 @@ filterwarnings = ["error"]
 _README = """\
 # conex-$name
 
-A [conex](https://pypi.org/project/conex/) plugin. Install it next to conex and its behaviors are
+A [conex](https://pypi.org/project/$distribution/) plugin. Install it next to conex and its behaviors are
 available by name, in Python (`from conex.behaviors import ${camel}SpikeCount`) and in network files:
 
 ```console
@@ -202,7 +202,7 @@ def plugin_files(name: str) -> dict[str, str]:
         raise ScaffoldError(
             f"plugin name {name!r}: expected lowercase letters and digits, words joined by - or _, e.g. 'mylab'"
         )
-    from conex import __version__
+    from conex import DISTRIBUTION, __version__
 
     plugin = name.replace("-", "_")
     values = {
@@ -210,6 +210,7 @@ def plugin_files(name: str) -> dict[str, str]:
         "plugin": plugin,
         "package": f"conex_{plugin}",
         "camel": "".join(word.capitalize() for word in plugin.split("_")),
+        "distribution": DISTRIBUTION,
         "conex_version": __version__.split("+")[0],
     }
     return {Template(path).substitute(values): Template(text).substitute(values) for path, text in _FILES.items()}

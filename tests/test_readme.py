@@ -1,7 +1,16 @@
-"""The README stays true: its example runs and CI runs its test command."""
+"""The README stays true: its example runs, CI runs its test command, the extras and commands it names exist."""
 
 import re
+import sys
 from pathlib import Path
+
+from conex import DISTRIBUTION
+from conex.cli import main
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -26,3 +35,19 @@ def test_ci_runs_the_readme_test_command():
     assert len(commands) == 2
     test_command = next(c for c in commands if "pytest" in c)
     assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_extras_the_readme_installs_exist_under_the_distribution_name():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION == "conex-snn"
+    named = re.findall(r'pip install [^`\n]*?"(?:\.|conex-snn)\[([\w,]+)\]"', README)
+    extras = {extra for group in named for extra in group.split(",")}
+    assert {"demo", "test", "docs", "sweep"} <= extras
+    assert extras <= set(project["optional-dependencies"])
+    assert not re.search(r"pip install [^`\n]*conex\[", README), "the distribution is conex-snn"
+    assert "source .venv/bin/activate" in README
+
+
+def test_every_command_in_the_readme_table_is_a_conex_command():
+    table = re.findall(r"^\| `conex ([\w-]+)", README, re.M)
+    assert set(table) == set(main.commands)

@@ -21,6 +21,7 @@ Typical use::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 import time
@@ -44,6 +45,7 @@ from conex.table import format_table
 
 __all__ = [
     "CLASSES",
+    "MANIFEST",
     "DigitsData",
     "DigitsNetwork",
     "DigitsResult",
@@ -52,6 +54,7 @@ __all__ = [
     "assign_labels",
     "classify",
     "digits_command",
+    "earlier_run",
     "evaluate",
     "evaluation_config",
     "load_digits_split",
@@ -111,7 +114,7 @@ def load_digits_split() -> DigitsData:
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
     except ImportError as exc:
-        raise ImportError("the digits demo needs scikit-learn: pip install 'conex[demo]'") from exc
+        raise ImportError("the digits demo needs scikit-learn: pip install 'conex-snn[demo]'") from exc
     images, labels = load_digits(return_X_y=True)
     x_train, x_test, y_train, y_test = train_test_split(
         images / 16.0, labels, test_size=0.25, stratify=labels, random_state=0
@@ -468,8 +471,11 @@ def run_digits(
     data: DigitsData | None = None,
     min_spikes: int = 4,
     progress: bool = False,
+    config: dict[str, Any] | None = None,
 ) -> DigitsResult:
     """Train the digits network without labels, label its neurons from the training images, test it.
+
+    ``config`` is a parsed network file to use instead of the packaged one (``neurons`` then does not apply).
 
     1. training: ``epochs`` passes over the training images in an order shuffled with ``seed``, with
        STDP and adaptive thresholds on;
@@ -481,7 +487,7 @@ def run_digits(
     torch threads on the same kind of machine).
     """
     data = data if data is not None else load_digits_split()
-    model = DigitsNetwork.build(neurons, seed)
+    model = DigitsNetwork.build(neurons, seed, config=config)
     order = torch.Generator().manual_seed(seed)
     seconds: dict[str, float] = {}
     showings: dict[str, int] = {}
@@ -597,6 +603,7 @@ def run_digits_replicas(
     min_spikes: int = 4,
     batch: int = EVAL_BATCH,
     progress: bool = False,
+    config: dict[str, Any] | None = None,
 ) -> ReplicasResult:
     """:func:`run_digits` for the seeds ``seed`` to ``seed + replicas - 1`` at once, as replicas of one network.
 
@@ -605,11 +612,12 @@ def run_digits_replicas(
     ``seed``, so its numbers differ from a one-seed run of ``seed + r``. Training shows the replicas
     their images in lock-step (:meth:`DigitsNetwork.respond_replicas`). Each trained replica is then
     labelled and tested ``batch`` images at a time (:func:`evaluate`, evaluation network seeded with
-    ``seed + r``).
+    ``seed + r``). ``config`` is a parsed network file to use instead of the packaged one (``neurons`` then
+    does not apply).
     """
     data = data if data is not None else load_digits_split()
-    _, config = network_config(neurons)
-    initial = torch.stack([DigitsNetwork.build(neurons, seed + r).synapse.weights for r in range(replicas)])
+    config = config if config is not None else network_config(neurons)[1]
+    initial = torch.stack([DigitsNetwork.build(seed=seed + r, config=config).synapse.weights for r in range(replicas)])
     model = DigitsNetwork.build(config=_with_initial_weights(config, initial), seed=seed, replicas=replicas)
     orders = [torch.Generator().manual_seed(seed + r) for r in range(replicas)]
     count = len(data.train_images)
@@ -669,33 +677,60 @@ def run_digits_replicas(
 def save_fields(
     model: DigitsNetwork, assignments: torch.Tensor, path: Path, title: str | None = None, replica: int = 0
 ) -> Path:
-    """The learned receptive fields as one PNG: each neuron's 8x8 input weights (of ``replica``), sorted by label."""
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise ImportError("the receptive-field image needs matplotlib: pip install 'conex[demo]'") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """The learned receptive fields as one PNG: each neuron's 8x8 input weights (of ``replica``), sorted by label.
 
-    from conex.report import field_images, tile
+    One colour scale for all tiles; each label's first tile is framed and numbered.
+    """
+    from conex.report import plot_fields
 
-    images = field_images(model.synapse, replica)
-    order = torch.argsort(assignments, stable=True)
-    mosaic = tile(images[order], columns=min(20, len(order)))
-    fig, ax = plt.subplots(figsize=(8, 8 * mosaic.shape[0] / mosaic.shape[1] + 0.6))
-    ax.imshow(mosaic.numpy(), cmap="hot", interpolation="nearest")
-    ax.set_axis_off()
-    ax.set_title(title or f"receptive fields of {model.exc.size} neurons, sorted by label")
-    fig.tight_layout()
+    title = title or f"receptive fields of {model.exc.size} neurons, sorted by label"
+    fig = plot_fields(
+        model.synapse,
+        replica=replica,
+        labels=assignments,
+        max_fields=model.exc.size,
+        columns=min(20, model.exc.size),
+        title=f"{title}\n(one colour scale; each label's first tile framed and numbered)",
+    )
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
-def save_results(result: DigitsResult | ReplicasResult, out: Path, *, overwrite: bool = False) -> list[Path]:
-    """Write ``fields.png``, ``results.json``, ``weights.pt`` (weights, thresholds, labels) and ``network.toml``.
+MANIFEST = "manifest.json"
+"""The file of a results folder that lists what the demo wrote there, with each file's SHA-256."""
 
-    For a :class:`ReplicasResult` the tensors in ``weights.pt`` have a leading replica axis and
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def earlier_run(out: Path) -> str | None:
+    """What an earlier run of this demo left in ``out`` ("seed = 0, 400 neurons, test accuracy 0.8889"), or None.
+
+    Not None only when ``out`` holds exactly the files its :data:`MANIFEST` lists, each unchanged
+    (same SHA-256), and nothing else: such a folder can be written again without losing anything a
+    user saved there. A folder with any other file, or an edited one, is None (refused as usual).
+    """
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        present = {entry.name for entry in out.iterdir()}
+    except (OSError, ValueError):
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) and manifest.get("demo") == "digits" else None
+    if not isinstance(files, dict) or present != {*files, MANIFEST}:
+        return None
+    for name, digest in files.items():
+        path = out / name
+        if path.is_symlink() or not path.is_file() or _sha256(path) != digest:
+            return None
+    return str(manifest.get("run", "an earlier run"))
+
+
+def save_results(result: DigitsResult | ReplicasResult, out: Path, *, overwrite: bool = False) -> list[Path]:
+    """Write ``fields.png``, ``results.json``, ``weights.pt`` (weights, thresholds, labels), ``network.toml``.
+
+    Then :data:`MANIFEST`, which lets a later run recognise the folder (:func:`earlier_run`). For a
+    :class:`ReplicasResult` the tensors in ``weights.pt`` have a leading replica axis and
     ``fields.png`` shows replica 0.
     """
     prepare_out(out, overwrite)
@@ -718,7 +753,17 @@ def save_results(result: DigitsResult | ReplicasResult, out: Path, *, overwrite:
         state["theta"] = model.exc.theta.cpu()
     torch.save(state, out / "weights.pt")
     fields = save_fields(model, first.assignments, out / "fields.png", title)
-    return [fields, out / "results.json", out / "weights.pt", out / "network.toml"]
+    written = [fields, out / "results.json", out / "weights.pt", out / "network.toml"]
+    accuracy = (
+        f"{result.mean:.4f} ± {result.sd:.4f}" if isinstance(result, ReplicasResult) else f"{result.test_accuracy:.4f}"
+    )
+    manifest = {
+        "demo": "digits",
+        "run": f"{seeds}, {first.neurons} neurons, test accuracy {accuracy}",
+        "files": {path.name: _sha256(path) for path in written},
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return [*written, out / MANIFEST]
 
 
 def result_table(result: DigitsResult | ReplicasResult) -> str:
@@ -829,7 +874,11 @@ def _defaulted(ctx: click.Context, names: Iterable[str]) -> set[str]:
     show_default=True,
     help="With --replicas > 1: images labelled and tested at once per trained replica.",
 )
-@click.option("--overwrite", is_flag=True, help="Allow writing into a non-empty --out folder.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Allow writing into a non-empty --out folder (not needed to replace an earlier run of this demo).",
+)
 @click.option(
     "--quick",
     is_flag=True,
@@ -857,10 +906,18 @@ def digits_command(
     Trains on 75% of the digits without labels, labels each neuron from its responses to the training
     images, reports the accuracy on the other 25% and writes the learned receptive fields to
     OUT/fields.png. With --replicas R it trains R seeds at once and reports the spread of their accuracies.
+    An OUT holding only an earlier run of this demo, unchanged, is written again (with a note);
+    an OUT with anything else in it is refused unless --overwrite.
     """
     started = time.perf_counter()
+    earlier = None if overwrite else earlier_run(out)
+    if earlier is not None:
+        click.echo(
+            f"note: {out} holds an earlier run of this demo ({earlier}); this run replaces it when it finishes "
+            "(--out DIR keeps it)"
+        )
     try:
-        prepare_out(out, overwrite)  # before training, not after it
+        prepare_out(out, overwrite or earlier is not None)  # before training, not after it
     except ConexError as exc:
         raise click.ClickException(str(exc)) from None
     data = load_digits_split()
@@ -896,6 +953,9 @@ def digits_command(
     except ConexError as exc:
         raise click.ClickException(str(exc)) from None
     result.seconds["total"] = time.perf_counter() - started
-    save_results(result, out, overwrite=overwrite)
+    try:  # the folder is checked again: files saved there during training are never overwritten
+        save_results(result, out, overwrite=overwrite or earlier_run(out) is not None)
+    except ConexError as exc:
+        raise click.ClickException(f"{exc}; the results of this run were not saved") from None
     click.echo("\n" + result_table(result))
     click.echo(f"\nreceptive fields in {out / 'fields.png'}, numbers in {out / 'results.json'}")

@@ -5,15 +5,18 @@ triplet plugin's install / use-by-name / uninstall path, and ``conex new-plugin`
 its own tests once installed.
 
 The temporary environment sees this interpreter's packages (torch, conex) through a ``.pth`` file
-that calls ``site.addsitedir`` on our site-packages: ``venv --system-site-packages`` would expose
-the *base* interpreter's packages, which lack torch. Packages are installed with ``pip --python``
-from this environment, ``--no-deps --no-build-isolation``, so nothing is downloaded.
+that calls ``site.addsitedir`` on a copy of our site-packages made of links: ``venv
+--system-site-packages`` would expose the *base* interpreter's packages, which lack torch. The copy
+leaves out every conex plugin installed here (a user's ``pip install ./plugins/conex-triplet``), so
+each test sees conex's own ``std`` plus exactly the plugins it installs. Packages are installed with
+``pip --python`` from this environment, ``--no-deps --no-build-isolation``, so nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -21,9 +24,12 @@ import textwrap
 import venv
 from pathlib import Path
 
+import importlib_metadata
 import pytest
 from click.testing import CliRunner
 
+import conex
+from conex import DISTRIBUTION
 from conex.cli import main
 from conex.testing import CHECKS
 
@@ -38,8 +44,34 @@ TRIPLET_RULES = {
 }
 
 
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def plugin_free_site(target: Path, source: Path | None = None) -> Path:
+    """``target``: links to every entry of ``source`` (this interpreter's site-packages) but the conex plugins' files.
+
+    A plugin is a distribution other than conex's own with an entry point in the ``conex`` group;
+    its files (package, ``.dist-info``, an editable install's ``.pth`` and finder) are the
+    top-level names of its ``RECORD``.
+    """
+    source = Path(sysconfig.get_paths()["purelib"]) if source is None else source
+    hidden = {
+        file.parts[0]
+        for dist in importlib_metadata.distributions(path=[str(source)])
+        if _canonical(dist.metadata["Name"]) != DISTRIBUTION and dist.entry_points.select(group="conex")
+        for file in dist.files or ()
+        if file.parts and file.parts[0] != ".."
+    }
+    target.mkdir()
+    for item in source.iterdir():
+        if item.name not in hidden:
+            (target / item.name).symlink_to(item)
+    return target
+
+
 class Env:
-    """A virtual environment layered over this interpreter's site-packages."""
+    """A virtual environment layered over this interpreter's site-packages, less its conex plugins."""
 
     def __init__(self, path: Path) -> None:
         venv.EnvBuilder(with_pip=False).create(path)
@@ -52,8 +84,8 @@ class Env:
                 check=True,
             ).stdout.strip()
         )
-        ours = sysconfig.get_paths()["purelib"]
-        (purelib / "_conex_parent.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+        parent = str(plugin_free_site(path / "parent-site"))
+        (purelib / "_conex_parent.pth").write_text(f"import site; site.addsitedir({parent!r})\n")
         self.environ = {k: v for k, v in os.environ.items() if k not in ("CONEX_DISABLE_PLUGINS", "PYTHONPATH")}
 
     def run(self, *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -231,7 +263,38 @@ def test_new_plugin_writes_a_package_that_installs_and_passes_its_tests(tmp_path
     package = tmp_path / "conex-fresh-lab"
     env = Env(tmp_path / "venv")
     env.install(package)
+    # it depends on conex's own distribution, which the environment has (the test extra aside)
+    meta = "from importlib.metadata import requires as r, version as v; print(r('conex-fresh-lab')[0], v('conex-snn'))"
+    assert env.run("-c", meta).stdout.split() == ["conex-snn>=0.1.0", conex.__version__]
     tests = env.run("-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=package)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     # the example's own 3 tests, one per conformance check, and the completeness check
     assert f"{3 + len(CHECKS) + 1} passed" in tests.stdout
+
+
+def _fake_dist(site: Path, name: str, files: list[str], entry_points: str = "") -> None:
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+    record = [*files, f"{info.name}/METADATA", f"{info.name}/RECORD", "../../../bin/tool"]
+    (info / "RECORD").write_text("".join(f"{f},,\n" for f in record))
+    for file in files:
+        (site / file).parent.mkdir(parents=True, exist_ok=True)
+        (site / file).write_text("")
+
+
+def test_the_layered_site_hides_installed_plugins_and_keeps_everything_else(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    _fake_dist(site, "conex-snn", ["__editable__.conex_snn-1.0.pth"], "[conex]\nstd = conex_std.plugin\n")
+    _fake_dist(site, "conex-lab", ["conex_lab/__init__.py", "__editable__.conex_lab-1.0.pth"], "[conex]\nlab = x\n")
+    _fake_dist(site, "torchish", ["torchish/__init__.py"], "[console_scripts]\nt = torchish:main\n")
+    layered = plugin_free_site(tmp_path / "layered", site)
+    assert sorted(p.name for p in layered.iterdir()) == [
+        "__editable__.conex_snn-1.0.pth",
+        "conex_snn-1.0.dist-info",
+        "torchish",
+        "torchish-1.0.dist-info",
+    ]
+    assert (layered / "torchish").resolve() == site / "torchish"

@@ -36,7 +36,9 @@ def test_the_package_registers_its_plugin_through_the_entry_point():
     assert set(files) == EXPECTED
     meta = tomllib.loads(files["pyproject.toml"])
     assert meta["project"]["name"] == "conex-lab-x"
-    assert meta["project"]["dependencies"] == ["conex>=0.1.0"]
+    # conex's own distribution: the `conex` on the package index is an unrelated project
+    assert meta["project"]["dependencies"] == ["conex-snn>=0.1.0"]
+    assert "https://pypi.org/project/conex-snn/" in files["README.md"]
     assert meta["project"]["entry-points"]["conex"] == {"lab_x": "conex_lab_x.plugin"}
     assert meta["tool"]["setuptools"]["packages"] == ["conex_lab_x"]
     for path, text in files.items():

@@ -4,6 +4,7 @@ against one image at a time, and the shipped network file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -15,11 +16,13 @@ from click.testing import CliRunner
 
 from conex.cli import main
 from conex_std.demos.digits import (
+    MANIFEST,
     MAX_SHOWINGS,
     DigitsNetwork,
     accuracy,
     assign_labels,
     classify,
+    earlier_run,
     evaluate,
     load_digits_split,
     network_config,
@@ -160,9 +163,71 @@ def test_quick_demo_through_the_cli(tmp_path):
     weights = torch.load(out / "weights.pt", weights_only=True)
     assert weights["weights"].shape == (64, 20)
 
-    again = runner.invoke(main, ["demo", "digits", "--quick", "--out", str(out), "--no-progress"])
-    assert again.exit_code != 0
-    assert "not empty" in again.output
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["demo"] == "digits"
+    assert manifest["run"] == f"seed = 0, 20 neurons, test accuracy {saved['test_accuracy']:.4f}"
+    assert set(manifest["files"]) == {"fields.png", "results.json", "weights.pt", "network.toml"}
+    assert manifest["files"]["weights.pt"] == hashlib.sha256((out / "weights.pt").read_bytes()).hexdigest()
+
+    # the same command again replaces this demo's own, unchanged results, and says so
+    again = runner.invoke(main, ["demo", "digits", "--quick", "--seed", "1", "--out", str(out), "--no-progress"])
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith(
+        f"note: {out} holds an earlier run of this demo ({manifest['run']}); this run replaces it when it finishes"
+    )
+    assert (
+        (out / "network.toml")
+        .read_text()
+        .startswith("# conex demo digits built this network with [groups.exc] size = 20, seed = 1\n")
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fields.png",
+        "manifest.json",
+        "network.toml",
+        "results.json",
+        "weights.pt",
+    ]
+
+    # a file the user saved there, or edited, makes the folder theirs: refused before any training
+    (out / "notes.txt").write_text("my notes")
+    refused = runner.invoke(main, ["demo", "digits", "--quick", "--out", str(out), "--no-progress"])
+    assert refused.exit_code == 1
+    assert f"{out} exists and is not empty: choose another --out, or pass --overwrite" in refused.output
+    assert "note:" not in refused.output
+    assert (out / "notes.txt").read_text() == "my notes"
+
+
+def _demo_folder(folder: Path) -> Path:
+    """A folder as the demo leaves it: four files and the manifest with their SHA-256."""
+    folder.mkdir()
+    files = {"fields.png": b"png", "results.json": b"{}", "weights.pt": b"w", "network.toml": b"[network]"}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    manifest = {"demo": "digits", "run": "seed = 3, 5 neurons, test accuracy 0.5000", "files": digests}
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("change", "recognised"),
+    [
+        (lambda f: None, True),
+        (lambda f: (f / "weights.pt").write_bytes(b"retrained by hand"), False),
+        (lambda f: (f / "extra.csv").write_text("mine"), False),
+        (lambda f: (f / "results.json").unlink(), False),
+        (lambda f: ((f / "weights.pt").unlink(), (f / "weights.pt").symlink_to(f / "network.toml")), False),
+        (lambda f: (f / MANIFEST).write_text("not json"), False),
+        (lambda f: (f / MANIFEST).write_text('{"demo": "other", "files": {}}'), False),
+        (lambda f: [p.unlink() for p in f.iterdir()], False),
+    ],
+    ids=["unchanged", "edited", "extra-file", "missing-file", "symlink", "bad-manifest", "other-demo", "empty"],
+)
+def test_an_earlier_run_is_recognised_only_when_untouched(tmp_path, change, recognised):
+    folder = _demo_folder(tmp_path / "digits")
+    change(folder)
+    assert earlier_run(folder) == ("seed = 3, 5 neurons, test accuracy 0.5000" if recognised else None)
+    assert earlier_run(tmp_path / "absent") is None
 
 
 def test_replicas_show_their_own_sequences_in_lock_step(digits):

@@ -91,4 +91,4 @@ def test_the_cli_says_to_install_ray_when_it_is_missing(sweep_files, monkeypatch
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else find_spec(name, *a))
     result = CliRunner().invoke(main, ["sweep", str(sweep_files(GRID))])
     assert result.exit_code == 1
-    assert result.output.strip() == 'Error: conex sweep needs Ray Tune: pip install "conex[sweep]"'
+    assert result.output.strip() == 'Error: conex sweep needs Ray Tune: pip install "conex-snn[sweep]"'
