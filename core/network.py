@@ -42,15 +42,17 @@ class Network(NetworkObject):
             piece of state carries a leading replica axis (``spikes`` is ``(R, size)``, dense
             weights ``(R, S, D)``), each replica has its own weights and random draws, and
             replicas never interact; ``R = 1`` (the default) keeps the plain shapes.
-        check_finite: at the end of every :meth:`simulate_iterations` call, look for NaN and
-            infinite values in the state (one pass over it) and raise a :class:`ConexError` naming
-            the object and attribute, so a diverged run never ends silently with a wrong result.
+        check_finite: look for NaN and infinite values in the state (one pass over it) at the end
+            of a simulate call once 100 or more iterations have passed since the last look, and
+            raise a :class:`ConexError` naming the objects and attributes (:meth:`assert_finite`),
+            so a diverged run never ends silently with a wrong result.
 
     Behaviors draw randomness from :attr:`generator` (the ``tensor``/``vector`` helpers do), so
     the global torch RNG is never touched.
     """
 
     kind = "network"
+    FINITE_CHECK_EVERY = 100  # iterations between two finiteness checks of the state (check_finite)
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class Network(NetworkObject):
             raise bad_parameter("Network", "check_finite", check_finite, "a bool", wrong_type=True)
         self.replicas = replicas
         self.check_finite = check_finite
+        self._finite_at = 0  # the iteration of the last finiteness check
         self.flush_denormal = flush_denormal
         self.dt = float(dt)
         self.device = _device(device)
@@ -260,11 +263,17 @@ class Network(NetworkObject):
                 for behavior, forward, host in steps:
                     if behavior.behavior_enabled:
                         forward(host)
-        if self.check_finite and iterations:
-            self._check_finite()
+        if self.check_finite and self.iteration - self._finite_at >= self.FINITE_CHECK_EVERY:
+            self.assert_finite()
 
-    def _check_finite(self) -> None:
-        """Raise a :class:`ConexError` naming the first state tensor that holds a NaN or an infinity."""
+    def assert_finite(self) -> None:
+        """Raise a :class:`ConexError` naming the state tensors that hold a NaN or an infinity.
+
+        With ``check_finite`` the network calls it itself once at least :attr:`FINITE_CHECK_EVERY`
+        iterations have passed since the last check, at the end of a simulate call (so a loop of
+        single steps pays one pass over the state per 100 steps); call it at the end of a run.
+        """
+        self._finite_at = self.iteration
         found = [f"{obj.label()}: {path}" for obj, path in non_finite(self._objects)]
         if found:
             shown = "; ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")

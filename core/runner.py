@@ -187,6 +187,8 @@ class Run:
                 if checkpoint_every and self.net.iteration % checkpoint_every == 0:
                     self.checkpoint()
         bar.close()
+        if self.net.check_finite:
+            self.net.assert_finite()  # the last steps since the network's own periodic check
 
     def checkpoint(self) -> Path:
         return save_checkpoint(

@@ -82,3 +82,14 @@ def test_a_valid_run_passes_the_check() -> None:
 def test_a_network_file_can_switch_it_off() -> None:
     net = build_network({"network": {"dt": 1.0, "check_finite": False}, "groups": {"g": {"size": 3}}})
     assert net.check_finite is False
+
+
+def test_single_steps_are_checked_every_hundred_iterations() -> None:
+    net, syn = amplified(10.0)
+    for _ in range(99):
+        net.simulate_iteration()
+    assert not torch.isfinite(syn.weights).all()  # diverged, not yet looked at
+    with pytest.raises(ConexError, match=r"after iteration 100 in"):
+        net.simulate_iteration()
+    with pytest.raises(ConexError, match=r"after iteration 100 in"):
+        net.assert_finite()
