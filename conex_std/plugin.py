@@ -1,6 +1,9 @@
-"""The ``std`` plugin: contributes the behavior classes of conex_std to the registry, and its demos."""
+"""The ``std`` plugin: contributes the behavior classes of conex_std to the registry, its demos and sweep metrics."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -104,3 +107,10 @@ def conex_demos() -> list[click.Command]:
 
     return [digits_command]
 
+
+@hookimpl
+def conex_sweep_metrics() -> dict[str, Callable[..., Any]]:
+    """``digits``: the digits demo's accuracies of a trial's network file (:mod:`conex_std.demos.digits_metrics`)."""
+    from conex_std.demos.digits_metrics import digits_metric
+
+    return {"digits": digits_metric}
