@@ -141,7 +141,8 @@ def test_cli_overrides_win_over_the_file():
         (
             ("dt = 0.5", "dtt = 0.5"),
             "network.dtt: unknown key (did you mean dt?), got 0.5; "
-            "[network] takes check_finite, device, dt, dtype, flush_denormal, replicas, seed, tag, or a behavior's sub-table",
+            "[network] takes check_finite, device, dt, dtype, flush_denormal, replicas, seed, tag, "
+            "or a behavior's sub-table",
         ),
         (
             ('behavior = "Leak"', "behavior = 3"),
