@@ -58,7 +58,7 @@ __all__ = ["BehaviorEntry", "PluginStatus", "Registry", "get_registry", "load_re
 
 ENTRY_POINT_GROUP = "conex"
 DISABLE_ENV = "CONEX_DISABLE_PLUGINS"
-STD_PLUGIN = "std"  # the entry-point name whose plain names win (SPEC 4)
+STD_PLUGIN = "std"  # the entry-point name whose plain names win over other plugins'
 CATEGORIES = ("synapse", "neuron", "network", "any")
 
 

@@ -1,4 +1,4 @@
-"""NeuronAxon and the dendrite behaviors against NumPy, and the SPEC's delay semantics end to end."""
+"""NeuronAxon and the dendrite behaviors against NumPy, and conex's delay semantics end to end."""
 
 import numpy as np
 import pytest
@@ -264,7 +264,7 @@ def test_a_switched_off_dendrite_stays_zero_when_no_synapse_uses_it():
     np.testing.assert_allclose(out.I_proximal.numpy(), arriving("Proximal", 4), atol=1e-12)
 
 
-# -- delays end to end (SPEC 3) -------------------------------------------------------------------
+# -- delays end to end (t + 1 + d) ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("fired", "src_delay", "dst_delay"), [(1, 0, 0), (2, 3, 0), (1, 0, 2), (3, 2, 3)])

@@ -2,7 +2,7 @@
 
 Two source groups replay chosen spike trains, one excitatory and one tagged ``inh``, onto a LIF group
 whose input is filtered by the behavior under test. A spike fired in iteration t enters the synapses'
-``I`` in iteration t+1 (SPEC 3); the conductance (or current) then jumps and decays exactly.
+``I`` in iteration t+1 (conex's step order); the conductance (or current) then jumps and decays exactly.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def force(layout, path):
 
 
 def numpy_change(family, w, pre_s, pre_t, post_s, post_t):
-    """The rule over the full matrix: outer products and element-wise bounds, as SPEC 3 writes it."""
+    """The rule over the full matrix: outer products and element-wise bounds, as the rule is defined."""
     if family == "istdp":
         alpha = 2 * 8.0 * 20.0 / 1000
         return 0.05 * (np.outer(pre_s, (alpha - post_t) * -1.0) + np.outer(pre_t, post_s))

@@ -1,6 +1,6 @@
 """iSTDP's effective target rate at a finite step: ``rho / (1 - dt / tau)``, and ``compensate_dt``.
 
-The add-then-decay trace (SPEC 3) of a Poisson train of ``p`` spikes per step averages
+The add-then-decay trace (``trace += spike``, then the decay) of a Poisson train of ``p`` spikes per step averages
 ``p * (1 - dt / tau) / (dt / tau)``, i.e. ``rate * tau / 1000 * (1 - dt / tau)``, not the continuous
 ``rate * tau / 1000``; the rule's fixed point ``alpha = 2 * x_post`` therefore moves. A short trace
 (tau = 4 ms at dt = 1 ms) makes the shift a third: rho = 20 Hz settles at 26.7 Hz.
