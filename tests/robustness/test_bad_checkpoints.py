@@ -137,7 +137,7 @@ CASES = [
         "state-tensor-reshaped",
         lambda p: host_state(p, 2).update(v=torch.zeros(5)),
         CheckpointError,
-        "does not fit the network: neuron group exc: v has shape (5,) in the checkpoint, (4,) in the network",
+        "does not fit the network: neuron group exc: v has shape (5,) in the checkpoint, (20,) in the network",
     ),
     edit(
         "state-tensor-of-another-dtype",
@@ -154,10 +154,10 @@ CASES = [
     ),
     edit(
         "config-edited-size",
-        set_config("size = 4", "size = 5"),
+        set_config("size = 20", "size = 21"),
         CheckpointError,
         "does not fit the network: neuron group exc:",
-        "in the checkpoint, (5,) in the network",
+        "in the checkpoint, (21,) in the network",
     ),
     edit(
         "config-edited-behavior-removed",
@@ -183,7 +183,7 @@ CASES = [
         "monitor-of-other-groups",
         lambda p: p["monitor"]["counts"].pop("exc"),
         CheckpointError,
-        "the spike monitor's data has no (4,) spike counts of group exc",
+        "the spike monitor's data has no (20,) spike counts of group exc",
     ),
 ]
 
@@ -246,7 +246,7 @@ def test_restoring_a_state_that_does_not_fit_changes_nothing(finished):
     payload = load_checkpoint(finished / CKPT)
     net = build_network(parse_config(payload["config"]), initialize=True)
     state = payload["state"]
-    state["objects"][2]["v"] = torch.full((4,), 7.0)  # fits; restored first...
+    state["objects"][2]["v"] = torch.full((20,), 7.0)  # fits; restored first...
     state["behaviors"][3] = {}  # ...but the synapse's behaviors do not: refused before anything changed
     v = net.neuron_groups[1].v.clone()
     with pytest.raises(CheckpointError, match="checkpoint does not fit the network: synapse input=>exc has behaviors"):

@@ -21,54 +21,8 @@ from conex.cli import main
 from conex.config import ConfigError
 from conex.runner import start_run
 
-GOOD = """\
-[network]
-dt = 1.0
-seed = 0
-
-[groups.input]
-size = 8
-[groups.input.PoissonInput]
-intensity = 1.0
-scale = 50.0
-[groups.input.NeuronAxon]
-
-[groups.exc]
-size = 4
-[groups.exc.SimpleDendriteStructure]
-[groups.exc.SimpleDendriteComputation]
-[groups.exc.LIF]
-tau = 10.0
-threshold = -55.0
-v_rest = -65.0
-v_reset = -70.0
-[groups.exc.Fire]
-[groups.exc.NeuronAxon]
-
-[synapses.input_exc]
-src = "input"
-dst = "exc"
-tag = "Proximal"
-[synapses.input_exc.SynapseInit]
-[synapses.input_exc.WeightInitializer]
-mode = "normal(0.5, 0.1)"
-[synapses.input_exc.SimpleDendriticInput]
-current_coef = 20.0
-[synapses.input_exc.PreSpikeCatcher]
-[synapses.input_exc.PostSpikeCatcher]
-[synapses.input_exc.PreTrace]
-tau_s = 20.0
-[synapses.input_exc.PostTrace]
-tau_s = 20.0
-[synapses.input_exc.SimpleSTDP]
-a_plus = 0.01
-a_minus = 0.012
-positive_bound = "soft_bound"
-negative_bound = "soft_bound"
-[synapses.input_exc.WeightClip]
-w_min = 0.0
-w_max = 1.0
-"""
+# the example network a user starts from; every case below is one mistake made in it
+GOOD = (Path(__file__).resolve().parents[2] / "examples" / "stdp_net.toml").read_text()
 
 STDP = "synapses.input_exc.SimpleSTDP"
 SYN = "synapses.input_exc"
@@ -84,12 +38,12 @@ NET = "[network]\ndt = 1.0\nseed = 0\n"
 NETWORK_FILE_CASES = [
     # structure: unknown keys, sections and values that are not tables
     case("unknown-network-key", [("dt = 1.0", "dtt = 1.0")], "network.dtt: unknown key (did you mean dt?)", "1.0"),
-    case("unknown-group-key", [("size = 4", "sizee = 4")], "groups.exc.sizee: unknown key (did you mean size?)"),
+    case("unknown-group-key", [("size = 20", "sizee = 20")], "groups.exc.sizee: unknown key (did you mean size?)"),
     case("unknown-synapse-key", [('src = "input"', 'srcc = "input"')], f"{SYN}.srcc: unknown key (did you mean src"),
     case("unknown-section", [("[network]", "[netwrk]")], "netwrk: unknown section (did you mean network?)"),
     case("section-not-a-table", [(NET, "network = 5\n")], "network: expected a table, got 5"),
     case("group-not-a-table", [(NET, f"{NET}[groups]\nexc2 = 5\n")], "groups.exc2: expected a table, got 5"),
-    case("behavior-key-on-a-group", [("size = 4", "size = 4\nbehavior = 3")], "groups.exc.behavior: unknown key"),
+    case("behavior-key-on-a-group", [("size = 20", "size = 20\nbehavior = 3")], "groups.exc.behavior: unknown key"),
     case(
         "alias-behavior-not-a-string",
         [("[groups.exc.Fire]", "[groups.exc.fire]\nbehavior = 3")],
@@ -97,7 +51,7 @@ NETWORK_FILE_CASES = [
     ),
     case(
         "behavior-given-a-value",
-        [("size = 8", "size = 8\nNeuronAxon = 1"), ("[groups.input.NeuronAxon]\n", "")],
+        [("size = 50", "size = 50\nNeuronAxon = 1"), ("[groups.input.NeuronAxon]\n", "")],
         "groups.input.NeuronAxon: expected a table of NeuronAxon's parameters",
     ),
     case("unknown-behavior", [("[groups.exc.LIF]", "[groups.exc.LIFF]")], "groups.exc.LIFF: no behavior named 'LIFF'"),
@@ -106,17 +60,17 @@ NETWORK_FILE_CASES = [
         [("[synapses.input_exc.WeightClip]", "[synapses.input_exc.clip]\nbehavior = 'WeightClipp'")],
         f"{SYN}.clip: no behavior named 'WeightClipp'; did you mean WeightClip?",
     ),
-    case("toml-syntax", [("dt = 1.0", "dt = = 1.0")], "line 2"),
+    case("toml-syntax", [("dt = 1.0", "dt = = 1.0")], "line 6"),
     # tags, sizes, ends
-    case("group-tag-int", [("size = 4", "size = 4\ntag = 5")], "groups.exc.tag: expected a comma-separated string"),
-    case("group-tag-list", [("size = 4", "size = 4\ntag = [1]")], "groups.exc.tag: expected a comma-separated", "[1]"),
+    case("group-tag-int", [("size = 20", "size = 20\ntag = 5")], "groups.exc.tag: expected a comma-separated string"),
+    case("group-tag-list", [("size = 20", "size = 20\ntag = [1]")], "groups.exc.tag: expected a comma", "[1]"),
     case("synapse-tag-int", [('tag = "Proximal"', "tag = 5")], f"{SYN}.tag: expected a comma-separated string"),
     case("network-tag-int", [("seed = 0", "seed = 0\ntag = 3")], "network.tag: expected a comma-separated string"),
-    case("size-zero", [("size = 4", "size = 0")], "groups.exc.size: expected a positive int", "got 0"),
-    case("size-negative", [("size = 4", "size = -3")], "groups.exc.size: expected a positive int", "got -3"),
-    case("size-string", [("size = 4", 'size = "4"')], "groups.exc.size: expected a positive int", '"4"'),
-    case("size-two-axes", [("size = 4", "size = [2, 2]")], "groups.exc.size: expected", "[2, 2]"),
-    case("size-missing", [("size = 4\n", "")], "groups.exc: missing size"),
+    case("size-zero", [("size = 20", "size = 0")], "groups.exc.size: expected a positive int", "got 0"),
+    case("size-negative", [("size = 20", "size = -3")], "groups.exc.size: expected a positive int", "got -3"),
+    case("size-string", [("size = 20", 'size = "4"')], "groups.exc.size: expected a positive int", '"4"'),
+    case("size-two-axes", [("size = 20", "size = [2, 2]")], "groups.exc.size: expected", "[2, 2]"),
+    case("size-missing", [("size = 20\n", "")], "groups.exc: missing size"),
     case("src-unknown-group", [('src = "input"', 'src = "inpt"')], f"{SYN}.src: expected the key of a group", "inpt"),
     case("src-int", [('src = "input"', "src = 1")], f"{SYN}.src: expected the key of a group (input, exc), got 1"),
     case("dst-missing", [('dst = "exc"\n', "")], f"{SYN}: missing dst"),
