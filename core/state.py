@@ -12,6 +12,7 @@ types and callables never are: they are state of their own, or none.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -95,7 +96,7 @@ def tensors_in(path: str, value: Any) -> Iterator[tuple[str, torch.Tensor]]:
 
 
 def non_finite(objects: Iterable[Any]) -> Iterator[tuple[Any, str]]:
-    """``(object, path)`` of every floating-point state tensor that holds a NaN or an infinity.
+    """``(object, path)`` of every float and floating-point state tensor that holds a NaN or an infinity.
 
     Looks at each object's attributes and at its behaviors' (as checkpoints find them); a sparse
     tensor's stored values are what is checked.
@@ -104,6 +105,8 @@ def non_finite(objects: Iterable[Any]) -> Iterator[tuple[Any, str]]:
         owners = [(obj, ""), *((b, f"{type(b).__name__}.") for b in getattr(obj, "behavior", {}).values())]
         for owner, prefix in owners:
             for path, value in walk_state(owner):
+                if isinstance(value, float) and not math.isfinite(value):
+                    yield obj, prefix + path
                 for where, tensor in tensors_in(path, value):
                     values = tensor._values() if tensor.is_sparse else tensor
                     if values.is_floating_point() and not bool(torch.isfinite(values).all()):

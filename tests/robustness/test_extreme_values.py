@@ -8,13 +8,13 @@ everything else) in a float32 network; every tensor and float of the state must 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
 import torch
 
 from conex.registry import Registry
+from conex.state import non_finite
 from conex.testing import NeuronHost, build
 from conex_std.conformance import CONFORMANCE
 from conex_std.neurons.firing import Fire
@@ -65,18 +65,6 @@ def _cases() -> list[Any]:
     return [pytest.param(entry, id=entry.name) for entry in CONFORMANCE if entry.name in std and entry.abstract is None]
 
 
-def _non_finite(state: dict[str, Any]) -> list[str]:
-    bad = []
-    for path, value in state.items():
-        if isinstance(value, torch.Tensor):
-            values = value.coalesce().values() if value.layout == torch.sparse_coo else value
-            if values.layout == torch.strided and values.is_floating_point() and not bool(values.isfinite().all()):
-                bad.append(path)
-        elif isinstance(value, float) and not math.isfinite(value):
-            bad.append(path)
-    return bad
-
-
 def test_extremes_name_only_registered_behaviors():
     assert set(EXTREMES) <= {entry.name for entry in Registry.installed()}
 
@@ -89,5 +77,5 @@ def test_extreme_but_valid_values_stay_finite_for_1000_steps(entry):
     built = build(behavior, host or entry.host_spec(cls), priority=entry.priority, dtype=torch.float32)
     built.run(STEPS)
     assert built.net.iteration == STEPS
-    bad = _non_finite(built.state())
+    bad = [f"{obj.label()}: {path}" for obj, path in non_finite(built.net._objects)]
     assert not bad, f"{entry.name}({overrides}) has non-finite state after {STEPS} steps: {', '.join(bad)}"

@@ -94,3 +94,10 @@ def test_single_steps_are_checked_every_hundred_iterations() -> None:
         net.simulate_iteration()
     with pytest.raises(ConexError, match=r"after iteration 100 in"):
         net.assert_finite()
+
+
+def test_a_non_finite_float_attribute_is_found_too() -> None:
+    net, _ = amplified(1.0)
+    net.dopamine_concentration = float("inf")
+    with pytest.raises(ConexError, match=r"in network: dopamine_concentration"):
+        net.assert_finite()

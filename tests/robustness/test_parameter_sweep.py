@@ -23,6 +23,7 @@ import torch
 from conex import ConexError, ParameterError, ParameterTypeError
 from conex.behavior import Behavior, _accepted_types, _resolved_hints
 from conex.registry import Registry
+from conex.state import non_finite
 from conex.testing import ConformanceEntry, build
 from conex_std.conformance import CONFORMANCE as STD
 
@@ -88,19 +89,6 @@ def _refusal_names(exc: BaseException, name: str) -> bool:
     return name in str(exc) or getattr(exc, "parameter", None) == name
 
 
-def _non_finite(state: dict[str, Any]) -> list[str]:
-    """Paths of the state that hold a NaN or an infinity."""
-    bad = []
-    for path, value in state.items():
-        if isinstance(value, torch.Tensor):
-            values = value.coalesce().values() if value.layout == torch.sparse_coo else value
-            if values.layout == torch.strided and values.is_floating_point() and not bool(values.isfinite().all()):
-                bad.append(path)
-        elif isinstance(value, float) and not math.isfinite(value):
-            bad.append(path)
-    return bad
-
-
 def test_the_sweep_covers_every_registered_behavior_and_many_values():
     swept = {case.values[1].__name__ for case in CASES}
     registered = {entry.name for entry in Registry.installed() if entry.plugin == "std"}
@@ -131,5 +119,5 @@ def test_a_bad_number_is_refused_cleanly_or_runs_finite(entry, cls, name, value)
         assert _refusal_names(refused, name), f"{type(refused).__name__} does not name {name}: {refused}"
         return
     built.run(STEPS)
-    bad = _non_finite(built.state())
+    bad = [f"{obj.label()}: {path}" for obj, path in non_finite(built.net._objects)]
     assert not bad, f"{cls.__name__}({name}={value!r}) ran into non-finite state: {', '.join(bad)}"
